@@ -1,0 +1,122 @@
+"""The season calendar, derived from the schedule table rather than a hard-coded list.
+
+A season's nominal window runs from 1 October to 30 June; every date in it is a
+partition of every table. Which of those dates have games, of which season type, and
+how many are final, comes from `nbac_schedule` — so a postponed game simply moves.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from fullcourt import errors
+
+__all__ = ["Calendar", "GameDay", "parse_season", "season_dates", "season_of", "season_window"]
+
+_SEASON = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_season(text: str) -> str:
+    m = _SEASON.match(text.strip())
+    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        raise errors.UsageError(f"bad season {text!r}: expected a name like 2023-24")
+    return text.strip()
+
+
+def season_window(season: str) -> tuple[date, date]:
+    start = int(parse_season(season)[:4])
+    return date(start, 10, 1), date(start + 1, 6, 30)
+
+
+def season_of(d: date) -> str | None:
+    start = d.year if d.month >= 10 else d.year - 1
+    if 7 <= d.month <= 9:
+        return None
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def season_dates(season: str) -> list[date]:
+    lo, hi = season_window(season)
+    return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+
+
+@dataclass(frozen=True)
+class GameDay:
+    game_date: date
+    season: str
+    scheduled: Mapping[str, int]  # season_type -> games on the schedule
+    final: Mapping[str, int]  # season_type -> games finished
+
+    def games(self, season_types: Iterable[str], final_only: bool = True) -> int:
+        src = self.final if final_only else self.scheduled
+        return sum(src.get(t, 0) for t in season_types)
+
+    @property
+    def season_type(self) -> str:
+        return max(self.scheduled, key=lambda t: self.scheduled[t]) if self.scheduled else ""
+
+
+@dataclass
+class Calendar:
+    """Game days per season; dates absent from `days` have no games (or no schedule yet)."""
+
+    days: dict[date, GameDay] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._game_dates: dict[str, list[date]] = {}
+        for d in sorted(self.days):
+            if sum(self.days[d].scheduled.values()) > 0:
+                self._game_dates.setdefault(self.days[d].season, []).append(d)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping]) -> Calendar:
+        """Rows of (game_date, season, season_type, scheduled, final) grouped counts."""
+        sched: dict[date, dict[str, int]] = {}
+        fin: dict[date, dict[str, int]] = {}
+        season: dict[date, str] = {}
+        for r in rows:
+            d = r["game_date"]
+            season[d] = r["season"]
+            sched.setdefault(d, {})[r["season_type"]] = int(r["scheduled"])
+            fin.setdefault(d, {})[r["season_type"]] = int(r["final"])
+        return cls({d: GameDay(d, season[d], sched[d], fin[d]) for d in sched})
+
+    def seasons(self) -> list[str]:
+        return sorted(self._game_dates)
+
+    def game_dates(self, season: str) -> list[date]:
+        return self._game_dates.get(season, [])
+
+    def index(self, d: date) -> int | None:
+        """Position of a game date within its season (0 = opening night)."""
+        s = season_of(d)
+        gd = self._game_dates.get(s or "", [])
+        i = bisect_left(gd, d)
+        return i if i < len(gd) and gd[i] == d else None
+
+    def window_start(self, d: date, window: int) -> date:
+        """First game date of a window of `window` previous game dates plus `d`."""
+        gd = self._game_dates.get(season_of(d) or "", [])
+        i = bisect_right(gd, d) - 1
+        if i < 0:
+            return d
+        return gd[max(0, i - window)]
+
+    def to_payload(self) -> dict[date, tuple[str, dict]]:
+        return {
+            d: (g.season, {"scheduled": dict(g.scheduled), "final": dict(g.final)})
+            for d, g in self.days.items()
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[date, tuple[str, dict]]) -> Calendar:
+        return cls(
+            {
+                d: GameDay(d, s, p["scheduled"], p["final"])
+                for d, (s, p) in payload.items()
+            }
+        )

@@ -1,0 +1,149 @@
+"""A validated set of table specs: dependency order, levels, and code versions.
+
+Validation happens when the catalog is built, not when a run reaches the table: an
+unknown input, a cycle or a processor without `build` is a `CatalogError` naming the
+table, before anything is read or written.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import cached_property
+
+from fullcourt import errors
+from fullcourt.catalog.spec import Input, Phase, TableSpec
+
+__all__ = ["Catalog", "code_version"]
+
+
+def code_version(spec: TableSpec) -> str:
+    """Hash of what changes results: the processor module's code, minus docstrings."""
+    parts = [spec.name, spec.version]
+    if spec.build is not None:
+        module = inspect.getmodule(spec.build)
+        try:
+            source = inspect.getsource(module) if module else inspect.getsource(spec.build)
+            parts.append(_strip_docstrings(source))
+        except (OSError, TypeError):
+            parts.append(getattr(spec.build, "__qualname__", repr(spec.build)))
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _strip_docstrings(source: str) -> str:
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant
+            ) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False)
+
+
+class Catalog:
+    """Table specs in dependency order.
+
+    `schedule` names the table the calendar is derived from; every other table depends
+    on its same-date partition implicitly (a date's expectations are unknown until the
+    schedule for it is built), except the schedule's own phase-1 feed.
+    """
+
+    def __init__(self, specs: Iterable[TableSpec], schedule: str | None = "nbac_schedule"):
+        specs = list(specs)
+        names = [s.name for s in specs]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise errors.CatalogError(f"tables declared twice: {', '.join(sorted(dupes))}")
+        self.schedule = schedule if schedule in names else None
+        by_name = {s.name: s for s in specs}
+        if self.schedule:
+            sched_inputs = set(self._closure(by_name, self.schedule))
+            for s in specs:
+                if s.name not in sched_inputs and s.name != self.schedule and self.schedule not in s.input_names:
+                    by_name[s.name] = replace(s, inputs=(*s.inputs, Input(self.schedule, 0)))
+        for s in by_name.values():
+            for i in s.inputs:
+                if i.table not in by_name:
+                    raise errors.CatalogError(f"table {s.name}: unknown input {i.table!r}")
+            if s.build is None and s.phase is not Phase.SCRAPE:
+                raise errors.CatalogError(f"table {s.name}: no build function")
+        self.specs: dict[str, TableSpec] = {n: by_name[n] for n in self._toposort(by_name)}
+
+    @staticmethod
+    def _closure(by_name: dict[str, TableSpec], name: str) -> list[str]:
+        seen: list[str] = []
+        stack = [name]
+        while stack:
+            n = stack.pop()
+            if n in seen or n not in by_name:
+                continue
+            seen.append(n)
+            stack.extend(by_name[n].input_names)
+        return seen
+
+    @staticmethod
+    def _toposort(by_name: dict[str, TableSpec]) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(n: str, path: tuple[str, ...]) -> None:
+            if state.get(n) == 2:
+                return
+            if state.get(n) == 1:
+                raise errors.CatalogError(f"dependency cycle: {' -> '.join((*path, n))}")
+            state[n] = 1
+            for i in sorted(by_name[n].input_names):
+                visit(i, (*path, n))
+            state[n] = 2
+            order.append(n)
+
+        for n in sorted(by_name, key=lambda n: (by_name[n].phase.order, n)):
+            visit(n, ())
+        return order
+
+    def __getitem__(self, name: str) -> TableSpec:
+        try:
+            return self.specs[name]
+        except KeyError:
+            raise errors.UnknownTable(
+                f"unknown table {name!r}; see `fullcourt status` for the tables"
+            ) from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.specs
+
+    def __iter__(self):
+        return iter(self.specs.values())
+
+    def names(self) -> list[str]:
+        return list(self.specs)
+
+    @cached_property
+    def levels(self) -> dict[str, int]:
+        """Longest path from a source: tables of one level never depend on each other."""
+        lv: dict[str, int] = {}
+        for n, s in self.specs.items():
+            lv[n] = 1 + max((lv[i] for i in s.input_names if i != n), default=-1)
+        return lv
+
+    @cached_property
+    def code_versions(self) -> dict[str, str]:
+        return {n: code_version(s) for n, s in self.specs.items()}
+
+    def downstream(self, names: Iterable[str]) -> list[str]:
+        want = set(names)
+        for n, s in self.specs.items():
+            if want & set(s.input_names):
+                want.add(n)
+        return [n for n in self.specs if n in want]
+
+    def select(self, tables: Sequence[str] | None, phases: Sequence[Phase] | None) -> list[str]:
+        chosen = [self[t].name for t in tables] if tables else list(self.specs)
+        if phases:
+            chosen = [n for n in chosen if self.specs[n].phase in phases]
+        return chosen

@@ -1,0 +1,457 @@
+"""The executor: runs what the planner decided, level by level, in batches of dates.
+
+It plans, runs every ready partition of the lowest dependency level (tables of one
+level concurrently, each in batches of whole seasons: one query per batch), records the
+outcome, and plans again — until nothing ready is left. So resuming after a crash or a
+Ctrl-C is simply the next run: the ledger and the warehouse already say what is done.
+
+A batch that fails is narrowed by halves down to the dates that fail on their own, so
+one bad date does not fail a month. Transient errors are retried with backoff first.
+"""
+
+from __future__ import annotations
+
+import inspect
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+import tenacity
+
+from fullcourt import errors
+from fullcourt.catalog.calendar import Calendar, season_dates, season_of
+from fullcourt.catalog.graph import Catalog
+from fullcourt.catalog.spec import Phase, TableSpec
+from fullcourt.config import Home
+from fullcourt.engine import gates as gates_mod
+from fullcourt.engine.context import BuildContext
+from fullcourt.engine.ledger import Ledger
+from fullcourt.engine.planner import (
+    READY_STATUSES,
+    Facts,
+    PartitionStatus,
+    derive,
+    make_plan,
+)
+from fullcourt.engine.progress import Progress, Silent
+from fullcourt.warehouse.duck import Warehouse
+
+__all__ = ["Executor", "Outcome", "RunResult", "Request"]
+
+Outcome = tuple[str, int | None, int | None, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Request:
+    tables: tuple[str, ...]
+    dates: tuple[date, ...]
+    force: bool = False
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    written: int = 0
+    failed: int = 0
+    gate_failed: int = 0
+    interrupted: bool = False
+    statuses: dict[tuple[str, date], PartitionStatus] = field(default_factory=dict)
+    seconds_by_phase: dict[str, float] = field(default_factory=dict)
+
+    def gaps(self, tables: Iterable[str], dates: Iterable[date]) -> list[PartitionStatus]:
+        ts, ds = set(tables), set(dates)
+        return [
+            s for (t, d), s in self.statuses.items() if t in ts and d in ds and s.is_gap
+        ]
+
+
+class Executor:
+    def __init__(
+        self,
+        home: Home,
+        catalog: Catalog,
+        warehouse: Warehouse,
+        ledger: Ledger,
+        holder: str,
+        *,
+        progress: Progress | None = None,
+        fetcher: Callable[[str, Sequence[date]], Iterable[Any]] | None = None,
+        store: Any = None,
+        workers: int = 2,
+        batch_days: int = 400,
+        lease_ttl: float = 900.0,
+        schemas: Mapping[str, Mapping[str, str]] | None = None,
+        on_written: Callable[[str, Sequence[date]], None] | None = None,
+    ):
+        self.home = home
+        self.catalog = catalog
+        self.wh = warehouse
+        self.ledger = ledger
+        self.holder = holder
+        self.progress = progress or Silent()
+        self.fetcher = fetcher
+        self.store = store
+        self.workers = workers
+        self.batch_days = batch_days
+        self.lease_ttl = lease_ttl
+        self.schemas = schemas or {}
+        self.on_written = on_written
+        self._stop = threading.Event()
+        self._facts: dict[str, dict[date, Facts]] | None = None
+        self._calendar: Calendar | None = None
+        self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
+
+    # -- observing -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read facts and the calendar from the data itself (one grouped query per table)."""
+        self._facts = {}
+        for name in self.catalog.names():
+            if self.catalog[name].phase is Phase.SCRAPE:
+                continue
+            raw = self.wh.facts(name)
+            self._facts[name] = {d: Facts(f.rows, f.games, f.fingerprint) for d, f in raw.items()}
+            self.ledger.save_facts(name, raw, replace_all=True)
+        self._calendar = self._read_calendar()
+
+    def _read_calendar(self) -> Calendar:
+        sched = self.catalog.schedule
+        if not sched or not self.wh.has_table(sched):
+            cal = Calendar({})
+        else:
+            rows = self.wh.sql(
+                f'SELECT game_date, season, season_type, count(*) AS scheduled,'
+                f" count(*) FILTER (WHERE status = 'final') AS final"
+                f' FROM "{sched}" GROUP BY ALL'
+            )
+            cal = Calendar.from_rows(
+                {"game_date": d, "season": s, "season_type": t, "scheduled": n, "final": f}
+                for d, s, t, n, f in rows
+            )
+        self.ledger.save_calendar(cal.to_payload())
+        return cal
+
+    @property
+    def calendar(self) -> Calendar:
+        if self._calendar is None:
+            self.refresh()
+        assert self._calendar is not None
+        return self._calendar
+
+    def universe(self, seasons: Iterable[str] = ()) -> list[date]:
+        out: set[date] = set()
+        for s in {*seasons, *self.calendar.seasons()}:
+            out.update(season_dates(s))
+        return sorted(out)
+
+    def statuses(self, seasons: Iterable[str] = ()) -> dict[tuple[str, date], PartitionStatus]:
+        if self._facts is None:
+            self.refresh()
+        assert self._facts is not None
+        return derive(
+            self.catalog,
+            self.calendar,
+            self.universe(seasons),
+            self._facts,
+            self.ledger.latest(),
+            self.ledger.leases(),
+            holder=self.holder,
+        )
+
+    # -- running -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the run to stop after the writes in flight (what Ctrl-C does)."""
+        self._stop.set()
+
+    def run(self, request: Request, run_id: str) -> RunResult:
+        result = RunResult(run_id)
+        seasons = {season_of(d) for d in request.dates} - {None}
+        tried: set[tuple[str, date]] = set()  # each partition runs at most once per run
+        restore = self._install_sigint()
+        started: dict[str, float] = {}
+        try:
+            while not self._stop.is_set():
+                statuses = self.statuses(seasons)
+                plan = make_plan(self.catalog, statuses, request.tables, request.dates, request.force)
+                self._progress_plan(plan, statuses, started)
+                ready: dict[str, list[date]] = {}
+                for step in plan.steps:
+                    ds = [d for d in step.dates if (step.table, d) not in tried]
+                    if ds:
+                        ready[step.table] = ds
+                if not ready:
+                    break
+                level = min(self.catalog.levels[t] for t in ready)
+                batch = {t: ds for t, ds in ready.items() if self.catalog.levels[t] == level}
+                tried.update((t, d) for t, ds in batch.items() for d in ds)
+                self._run_level(batch, statuses, run_id, result)
+            result.interrupted = self._stop.is_set()
+            result.statuses = self.statuses(seasons)
+        finally:
+            restore()
+            for key, t0 in started.items():
+                result.seconds_by_phase[key] = time.perf_counter() - t0
+                self.progress.finish(key)
+            self.ledger.release(self.holder)
+        return result
+
+    def _progress_plan(self, plan, statuses, started: dict[str, float]) -> None:
+        for step in plan.steps:
+            key = f"phase {step.phase.value}"
+            if key not in started:
+                started[key] = time.perf_counter()
+                total = sum(
+                    len(s.dates) + len(s.waiting) for s in plan.steps if s.phase is step.phase
+                )
+                self.progress.start(key, f"phase {step.phase.label}", total)
+
+    def _install_sigint(self) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):  # noqa: ARG001
+            if self._stop.is_set():
+                raise KeyboardInterrupt
+            self.progress.log("stopping after the writes in flight; run the same command to resume")
+            self._stop.set()
+
+        signal.signal(signal.SIGINT, handler)
+        return lambda: signal.signal(signal.SIGINT, previous)
+
+    def _run_level(self, batch: Mapping[str, list[date]], statuses, run_id, result) -> None:
+        jobs = []
+        for table, ds in batch.items():
+            for chunk in self._chunks(ds):
+                jobs.append((table, chunk))
+        if self.workers > 1 and len(batch) > 1:
+            with ThreadPoolExecutor(self.workers) as pool:
+                list(pool.map(lambda j: self._run_batch(j[0], j[1], statuses, run_id, result), jobs))
+        else:
+            for table, chunk in jobs:
+                if self._stop.is_set():
+                    break
+                self._run_batch(table, chunk, statuses, run_id, result)
+
+    def _chunks(self, ds: Sequence[date]) -> list[list[date]]:
+        by_season: dict[str | None, list[date]] = {}
+        for d in sorted(ds):
+            by_season.setdefault(season_of(d), []).append(d)
+        out = []
+        for seq in by_season.values():
+            for i in range(0, len(seq), self.batch_days):
+                out.append(seq[i : i + self.batch_days])
+        return out
+
+    def _run_batch(self, table: str, dates: list[date], statuses, run_id, result) -> None:
+        if self._stop.is_set():
+            return
+        spec = self.catalog[table]
+        granted = self.ledger.acquire(self.holder, table, dates, self.lease_ttl)
+        if not granted:
+            return
+        try:
+            self._attempt(spec, granted, statuses, run_id, result)
+        finally:
+            self.ledger.release(self.holder, table, granted)
+        self.progress.advance(f"phase {spec.phase.value}", len(granted))
+
+    def _attempt(self, spec: TableSpec, dates: list[date], statuses, run_id, result) -> None:
+        input_fps = {d: statuses[(spec.name, d)].input_fp for d in dates}
+        version = self.catalog.code_versions[spec.name]
+        batch_id = self.ledger.begin(run_id, spec.name, dates, self.holder, input_fps, version)
+        try:
+            outcomes = self._retrying(lambda: self._build(spec, dates))
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, then narrowed
+            message = _one_line(exc)
+            if len(dates) > 1:
+                self.ledger.finish(
+                    batch_id, spec.name,
+                    {d: ("failed", None, None, None, f"batch failed, narrowing: {message}") for d in dates},
+                )
+                mid = len(dates) // 2
+                self._attempt(spec, dates[:mid], statuses, run_id, result)
+                self._attempt(spec, dates[mid:], statuses, run_id, result)
+                return
+            status = "unavailable" if isinstance(exc, errors.SourceUnavailable) else "failed"
+            self.ledger.finish(batch_id, spec.name, {dates[0]: (status, None, None, None, message)})
+            result.failed += status == "failed"
+            self.progress.log(f"{spec.name} {dates[0]}: {message}")
+            return
+        self.ledger.finish(batch_id, spec.name, outcomes)
+        written = [d for d, o in outcomes.items() if o[0] in ("success", "gate_failed")]
+        result.written += len(written)
+        result.failed += sum(o[0] == "failed" for o in outcomes.values())
+        result.gate_failed += sum(o[0] == "gate_failed" for o in outcomes.values())
+        for d, o in outcomes.items():
+            if o[0] in ("failed", "gate_failed"):
+                self.progress.log(f"{spec.name} {d}: {o[0]}: {o[4]}")
+        if written and self.on_written is not None:
+            self.on_written(spec.name, written)
+
+    def _retrying(self, fn: Callable[[], dict[date, Outcome]]) -> dict[date, Outcome]:
+        retry = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(errors.TransientError),
+            stop=tenacity.stop_after_attempt(3),
+            wait=tenacity.wait_exponential(multiplier=0.2, max=2.0),
+            reraise=True,
+        )
+        return retry(fn)
+
+    # -- building one batch --------------------------------------------------------------
+
+    def _build(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+        if spec.phase is Phase.SCRAPE:
+            return self._scrape(spec, dates)
+        if spec.phase is Phase.RAW and any(i.table.startswith("scrape.") for i in spec.inputs):
+            return self._parse(spec, dates)
+        inputs = {}
+        for i in spec.inputs:
+            if not self.wh.has_table(i.table) and i.table in self.schemas:
+                self.wh.ensure_table(i.table, self.schemas[i.table])
+            if not self.wh.has_table(i.table):
+                raise errors.PartitionError(
+                    f"input table {i.table} does not exist yet", spec.name, dates
+                )
+            inputs[i.table] = self.wh.table(i.table)
+        build = spec.build
+        assert build is not None
+        if "ctx" in inspect.signature(build).parameters:
+            expr = build(inputs, dates, ctx=self.ctx)
+        else:
+            expr = build(inputs, dates)
+        return self._store(spec, dates, expr, {})
+
+    def _store(
+        self, spec: TableSpec, dates: list[date], expr: Any, failed: Mapping[date, str]
+    ) -> dict[date, Outcome]:
+        good = [d for d in dates if d not in failed]
+        outcomes: dict[date, Outcome] = {
+            d: ("failed", None, None, None, msg) for d, msg in failed.items()
+        }
+        if not good:
+            return outcomes
+        self.wh.replace_partitions(spec.name, good, expr)
+        facts = self.wh.facts(spec.name, good)
+        self.ledger.save_facts(spec.name, facts)
+        if self._facts is not None:
+            tf = self._facts.setdefault(spec.name, {})
+            for d in good:
+                f = facts.get(d)
+                if f is None:
+                    tf.pop(d, None)
+                else:
+                    tf[d] = Facts(f.rows, f.games, f.fingerprint)
+        if spec.name == self.catalog.schedule:
+            self._calendar = self._read_calendar()
+        failures: dict[date, list[str]] = {}
+        if spec.gates:
+            ctx = {n: self.wh.table(n) for n in self.wh.list_tables()}
+            for f in gates_mod.evaluate(
+                spec.name, self.wh.table(spec.name), spec.gates, spec.keys, good, ctx,
+                lambda e: self.wh.rows(e),
+            ):
+                failures.setdefault(f.game_date, []).append(f.message)
+        if spec.phase is Phase.EXPORT:
+            self._write_exports(spec, good)
+        for d in good:
+            f = facts.get(d)
+            rows, games, fp = (f.rows, f.games, f.fingerprint) if f else (0, 0, None)
+            if d in failures:
+                outcomes[d] = ("gate_failed", rows, games, fp, f"{d}: " + "; ".join(failures[d]))
+            else:
+                outcomes[d] = ("success", rows, games, fp, None)
+        return outcomes
+
+    def _scrape(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+        if self.fetcher is None or self.store is None:
+            raise errors.PartitionError("no source configured for scraping", spec.name, dates)
+        source = spec.name.removeprefix("scrape.")
+        outcomes: dict[date, Outcome] = {}
+        for res in self.fetcher(source, dates):
+            d = res.game_date
+            if res.error is not None or res.body is None:
+                outcomes[d] = ("failed", None, None, None, f"HTTP {res.status}: {res.error}")
+                continue
+            self.store.put(source, d, res.fetched_at, res.body)
+            import hashlib
+
+            fp = hashlib.blake2b(res.body, digest_size=8).hexdigest()
+            outcomes[d] = ("success", int(res.records), None, fp, None)
+        for d in dates:
+            outcomes.setdefault(d, ("failed", None, None, None, "no response"))
+        return outcomes
+
+    def _parse(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+        if self.store is None:
+            raise errors.PartitionError("no object store configured", spec.name, dates)
+        src = next((i.table for i in spec.inputs if i.table.startswith("scrape.")), None)
+        if src is None:
+            raise errors.CatalogError(f"raw table {spec.name} has no scrape input")
+        source = src.removeprefix("scrape.")
+        tables: list[pa.Table] = []
+        failed: dict[date, str] = {}
+        for d in dates:
+            got = self.store.latest(source, d)
+            if got is None:
+                failed[d] = f"no payload for {source} {d}"
+                continue
+            key, body = got
+            try:
+                tables.append(spec.build(body, d))
+            except errors.PayloadInvalid as exc:
+                self.store.quarantine(key, str(exc))
+                failed[d] = f"payload quarantined: {exc}"
+        schema = self.schemas.get(spec.name)
+        if tables:
+            data = pa.concat_tables(tables, promote_options="default")
+        elif schema:
+            data = _empty(schema)
+        else:
+            data = pa.table({"game_date": pa.array([], pa.date32())})
+        return self._store(spec, dates, data, failed)
+
+    def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
+        rows = self.wh.sql(
+            f'SELECT path, payload FROM "{spec.name}" WHERE game_date IN (SELECT unnest(?::DATE[]))',
+            [dates],
+        )
+        root = self.home.exports
+        for path, payload in rows:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(target.suffix + f".tmp{threading.get_ident()}")
+            tmp.write_text(payload)
+            tmp.replace(target)
+
+
+def _empty(schema: Mapping[str, str]) -> pa.Table:
+    types = {
+        "string": pa.string(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "boolean": pa.bool_(),
+    }
+    return pa.table({c: pa.array([], types[t]) for c, t in schema.items()})
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}"[:500]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ += ["READY_STATUSES", "utcnow"]

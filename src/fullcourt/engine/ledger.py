@@ -1,0 +1,328 @@
+"""The run ledger: every attempt, every lease, and the facts a runner observed.
+
+SQLite in WAL mode, beside the warehouse rather than inside it: DuckDB lets one process
+hold its file and nobody else may even read it, while `status` in a second terminal must
+work mid-backfill. WAL gives concurrent readers during a write and serialises writers
+across processes. The ledger is append-mostly; the latest attempt per partition is what
+the planner reads, and resuming a run is nothing more than planning again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from fullcourt import errors
+
+__all__ = ["Attempt", "Ledger", "new_holder"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, command TEXT, holder TEXT, started_at REAL, ended_at REAL,
+    status TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT, batch_id TEXT, table_name TEXT, game_date TEXT, status TEXT,
+    rows INTEGER, games INTEGER, fingerprint TEXT, input_fp TEXT, code_version TEXT,
+    started_at REAL, ended_at REAL, error TEXT, attempt INTEGER, holder TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_partition ON attempts (table_name, game_date, id);
+CREATE TABLE IF NOT EXISTS leases (
+    table_name TEXT, game_date TEXT, holder TEXT, expires_at REAL,
+    PRIMARY KEY (table_name, game_date)
+);
+CREATE TABLE IF NOT EXISTS facts (
+    table_name TEXT, game_date TEXT, rows INTEGER, games INTEGER, fingerprint TEXT,
+    observed_at REAL, PRIMARY KEY (table_name, game_date)
+);
+CREATE TABLE IF NOT EXISTS calendar (
+    game_date TEXT PRIMARY KEY, season TEXT, payload TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest attempt on one partition, as the planner sees it."""
+
+    run_id: str
+    status: str  # running | success | failed | gate_failed | unavailable
+    rows: int | None
+    games: int | None
+    fingerprint: str | None
+    input_fp: str | None
+    code_version: str | None
+    error: str | None
+    holder: str | None
+    attempt: int
+    started_at: float | None = None
+    ended_at: float | None = None
+
+
+def new_holder() -> str:
+    """`host:pid:nonce`, so a lease names a process that can be checked for life."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_alive(holder: str) -> bool:
+    host, pid, *_ = holder.split(":") + ["", ""]
+    if host != socket.gethostname():
+        return True  # cannot tell; the lease expiry decides
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Ledger:
+    def __init__(self, path: Path | str, *, timeout: float = 30.0):
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(
+                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise errors.HomeError(f"cannot open ledger {self.path}: {exc}") from exc
+        import threading
+
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self.db.execute(sql, tuple(params))
+
+    def _many(self, sql: str, rows: Iterable[Sequence]) -> None:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany(sql, rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def start_run(self, command: str, holder: str) -> str:
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self._write(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, NULL, 'running')",
+            (run_id, command, holder, time.time()),
+        )
+        return run_id
+
+    def end_run(self, run_id: str, status: str) -> None:
+        self._write(
+            "UPDATE runs SET ended_at = ?, status = ? WHERE run_id = ?",
+            (time.time(), status, run_id),
+        )
+
+    def active_runs(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT run_id, command, holder, started_at FROM runs WHERE status = 'running'"
+        ).fetchall()
+        return [
+            {"run_id": r, "command": c, "holder": h, "started_at": s}
+            for r, c, h, s in rows
+            if holder_alive(h)
+        ]
+
+    # -- attempts --------------------------------------------------------------------------
+
+    def begin(
+        self,
+        run_id: str,
+        table: str,
+        dates: Sequence[date],
+        holder: str,
+        input_fps: Mapping[date, str],
+        code_version: str,
+        attempt: int = 1,
+    ) -> str:
+        batch_id = uuid.uuid4().hex[:10]
+        now = time.time()
+        self._many(
+            "INSERT INTO attempts (run_id, batch_id, table_name, game_date, status, input_fp,"
+            " code_version, started_at, attempt, holder) VALUES (?,?,?,?, 'running', ?,?,?,?,?)",
+            [
+                (run_id, batch_id, table, d.isoformat(), input_fps.get(d), code_version, now,
+                 attempt, holder)
+                for d in dates
+            ],
+        )
+        return batch_id
+
+    def finish(
+        self,
+        batch_id: str,
+        table: str,
+        outcomes: Mapping[date, tuple[str, int | None, int | None, str | None, str | None]],
+    ) -> None:
+        """Close a batch: per date (status, rows, games, fingerprint, error)."""
+        now = time.time()
+        self._many(
+            "UPDATE attempts SET status = ?, rows = ?, games = ?, fingerprint = ?, error = ?,"
+            " ended_at = ? WHERE batch_id = ? AND table_name = ? AND game_date = ?",
+            [
+                (s, r, g, fp, err, now, batch_id, table, d.isoformat())
+                for d, (s, r, g, fp, err) in outcomes.items()
+            ],
+        )
+
+    def latest(self, tables: Iterable[str] | None = None) -> dict[tuple[str, date], Attempt]:
+        """The newest attempt per partition, in one query."""
+        where = ""
+        params: list = []
+        if tables is not None:
+            tables = list(tables)
+            where = f"WHERE table_name IN ({','.join('?' * len(tables))})"
+            params = tables
+        rows = self.db.execute(
+            "SELECT table_name, game_date, run_id, status, rows, games, fingerprint, input_fp,"
+            " code_version, error, holder, attempt, started_at, ended_at FROM attempts"
+            f" WHERE id IN (SELECT max(id) FROM attempts {where} GROUP BY table_name, game_date)",
+            params,
+        ).fetchall()
+        return {
+            (r[0], date.fromisoformat(r[1])): Attempt(*r[2:])
+            for r in rows
+        }
+
+    def history(
+        self, table: str | None = None, game_date: date | None = None, limit: int = 1000
+    ) -> list[dict]:
+        clauses, params = [], []
+        if table:
+            clauses.append("table_name = ?")
+            params.append(table)
+        if game_date:
+            clauses.append("game_date = ?")
+            params.append(game_date.isoformat())
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        cur = self.db.execute(
+            "SELECT run_id, table_name, game_date, status, rows, games, fingerprint, input_fp,"
+            " code_version, started_at, ended_at, error, attempt, holder FROM attempts"
+            f" {where} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    # -- leases ----------------------------------------------------------------------------
+
+    def acquire(
+        self, holder: str, table: str, dates: Sequence[date], ttl: float = 600.0
+    ) -> list[date]:
+        """Lease the dates nobody live holds; returns the dates granted."""
+        now = time.time()
+        granted: list[date] = []
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                held = {
+                    d: h
+                    for d, h, exp in self.db.execute(
+                        "SELECT game_date, holder, expires_at FROM leases WHERE table_name = ?",
+                        (table,),
+                    ).fetchall()
+                    if h != holder and exp > now and holder_alive(h)
+                }
+                rows = []
+                for d in dates:
+                    if d.isoformat() in held:
+                        continue
+                    granted.append(d)
+                    rows.append((table, d.isoformat(), holder, now + ttl))
+                self.db.executemany("INSERT OR REPLACE INTO leases VALUES (?,?,?,?)", rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return granted
+
+    def release(self, holder: str, table: str | None = None, dates: Sequence[date] = ()) -> None:
+        if table is None:
+            self._write("DELETE FROM leases WHERE holder = ?", (holder,))
+            return
+        self._many(
+            "DELETE FROM leases WHERE holder = ? AND table_name = ? AND game_date = ?",
+            [(holder, table, d.isoformat()) for d in dates],
+        )
+
+    def leases(self) -> dict[tuple[str, date], str]:
+        """Leases held right now by live holders."""
+        now = time.time()
+        return {
+            (t, date.fromisoformat(d)): h
+            for t, d, h, exp in self.db.execute(
+                "SELECT table_name, game_date, holder, expires_at FROM leases"
+            ).fetchall()
+            if exp > now and holder_alive(h)
+        }
+
+    # -- observed facts and calendar, for readers that cannot open the warehouse -----------
+
+    def save_facts(self, table: str, facts: Mapping[date, object], replace_all: bool = False) -> None:
+        now = time.time()
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if replace_all:
+                    self.db.execute("DELETE FROM facts WHERE table_name = ?", (table,))
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?)",
+                    [
+                        (table, d.isoformat(), f.rows, f.games, f.fingerprint, now)
+                        for d, f in facts.items()
+                    ],
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def load_facts(self) -> dict[str, dict[date, tuple[int, int, str]]]:
+        out: dict[str, dict[date, tuple[int, int, str]]] = {}
+        for t, d, r, g, fp in self.db.execute(
+            "SELECT table_name, game_date, rows, games, fingerprint FROM facts"
+        ).fetchall():
+            out.setdefault(t, {})[date.fromisoformat(d)] = (r, g, fp)
+        return out
+
+    def save_calendar(self, days: Mapping[date, tuple[str, dict]]) -> None:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("DELETE FROM calendar")
+                self.db.executemany(
+                    "INSERT INTO calendar VALUES (?,?,?)",
+                    [(d.isoformat(), s, json.dumps(p)) for d, (s, p) in days.items()],
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def load_calendar(self) -> dict[date, tuple[str, dict]]:
+        return {
+            date.fromisoformat(d): (s, json.loads(p))
+            for d, s, p in self.db.execute("SELECT game_date, season, payload FROM calendar")
+        }

@@ -1,0 +1,335 @@
+"""The planner: the only code that decides what is missing and what to run.
+
+`derive` is a pure function of plain values — catalog, calendar, warehouse facts,
+the ledger's latest attempts and live leases — returning exactly one status per
+(table, game_date). `make_plan` turns the gaps into ordered steps. No database is
+imported here, so the whole decision can be tested against literal inputs.
+
+Windows are checked with sorted gap lists and prefix sums, so a partition whose input
+reaches back a whole season costs the same as one that reads a single date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from fullcourt.catalog.calendar import Calendar, season_of
+from fullcourt.catalog.graph import Catalog
+from fullcourt.catalog.spec import Expectation, Phase
+
+__all__ = [
+    "GAP_STATUSES",
+    "READY_STATUSES",
+    "RUNNABLE_STATUSES",
+    "STATUSES",
+    "Facts",
+    "PartitionStatus",
+    "Plan",
+    "Step",
+    "derive",
+    "make_plan",
+]
+
+STATUSES = (
+    "complete",
+    "no_data",
+    "bootstrap",
+    "unavailable",
+    "never_ran",
+    "failed",
+    "partial",
+    "gate_failed",
+    "stale",
+    "blocked",
+    "running",
+)
+READY_STATUSES = frozenset({"complete", "no_data", "bootstrap", "unavailable"})
+GAP_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stale", "blocked"})
+RUNNABLE_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stale"})
+
+_U64 = 1 << 64
+
+
+@dataclass(frozen=True)
+class Facts:
+    rows: int
+    games: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PartitionStatus:
+    table: str
+    game_date: date
+    status: str
+    reason: str = ""
+    root_cause: tuple[str, date] | None = None
+    input_fp: str = ""
+
+    @property
+    def is_gap(self) -> bool:
+        return self.status in GAP_STATUSES
+
+
+@dataclass(frozen=True)
+class Step:
+    table: str
+    phase: Phase
+    dates: tuple[date, ...]
+    waiting: tuple[date, ...] = ()  # blocked now, runnable once upstream steps succeed
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def partitions(self) -> int:
+        return sum(len(s.dates) + len(s.waiting) for s in self.steps)
+
+    def to_json(self) -> list[dict]:
+        return [
+            {
+                "table": s.table,
+                "phase": s.phase.value,
+                "dates": len(s.dates) + len(s.waiting),
+                "ready": len(s.dates),
+                "first": min((*s.dates, *s.waiting)).isoformat(),
+                "last": max((*s.dates, *s.waiting)).isoformat(),
+            }
+            for s in self.steps
+        ]
+
+
+def _mix(fp: str, d: date) -> int:
+    try:
+        v = int(fp[:16], 16)
+    except ValueError:
+        v = int(hashlib.blake2b(fp.encode(), digest_size=8).hexdigest(), 16)
+    return (v * (2 * d.toordinal() + 1) + d.toordinal()) % _U64
+
+
+class _Series:
+    """Per-table sorted view over the universe of dates: gaps and fingerprint prefix sums."""
+
+    def __init__(self, universe: list[date]):
+        self.universe = universe
+        self.prefix = [0] * (len(universe) + 1)
+        self.gaps: list[date] = []
+        self._acc = 0
+        self._i = 0
+
+    def push(self, d: date, fp: str | None, is_gap: bool) -> None:
+        if fp:
+            self._acc = (self._acc + _mix(fp, d)) % _U64
+        self._i += 1
+        self.prefix[self._i] = self._acc
+        if is_gap:
+            self.gaps.append(d)
+
+    def window_sum(self, lo: date, hi: date) -> int:
+        a = bisect_left(self.universe, lo)
+        b = bisect_right(self.universe, hi)
+        return (self.prefix[b] - self.prefix[a]) % _U64
+
+    def last_gap(self, lo: date, hi: date) -> date | None:
+        b = bisect_right(self.gaps, hi)
+        if b and self.gaps[b - 1] >= lo:
+            return self.gaps[b - 1]
+        return None
+
+
+def derive(
+    catalog: Catalog,
+    calendar: Calendar,
+    universe: Iterable[date],
+    facts: Mapping[str, Mapping[date, Facts]],
+    attempts: Mapping[tuple[str, date], object],
+    leases: Mapping[tuple[str, date], str] | None = None,
+    holder: str | None = None,
+    code_versions: Mapping[str, str] | None = None,
+) -> dict[tuple[str, date], PartitionStatus]:
+    """Every partition of every table over `universe` gets exactly one status."""
+    dates = sorted(set(universe))
+    leases = leases or {}
+    code_versions = code_versions if code_versions is not None else catalog.code_versions
+    series: dict[str, _Series] = {}
+    out: dict[tuple[str, date], PartitionStatus] = {}
+    game_index = {
+        d: i for s in calendar.seasons() for i, d in enumerate(calendar.game_dates(s))
+    }
+
+    sched = catalog.schedule
+    feed = set(catalog._closure(catalog.specs, sched)) if sched else set()
+    for spec in catalog:
+        name = spec.name
+        ser = series[name] = _Series(dates)
+        tfacts = facts.get(name, {})
+        version = code_versions.get(name, "")
+        gate_table = None if (sched is None or name in feed) else sched
+        for d in dates:
+            st = _status(
+                spec, name, d, calendar, game_index, series, out, tfacts, attempts,
+                leases, holder, version, gate_table, name in feed,
+            )
+            out[(name, d)] = st
+            if spec.phase is Phase.SCRAPE:
+                att = attempts.get((name, d))
+                fp = getattr(att, "fingerprint", None) if att is not None else None
+            else:
+                f = tfacts.get(d)
+                fp = f.fingerprint if f is not None else None
+            ser.push(d, fp, st.status not in READY_STATUSES)
+    return out
+
+
+def _status(
+    spec, name, d, calendar, game_index, series, out, tfacts, attempts, leases, holder,
+    version, sched_table, in_feed,
+) -> PartitionStatus:
+    def mk(status: str, reason: str = "", root=None, fp: str = "") -> PartitionStatus:
+        return PartitionStatus(name, d, status, reason, root, fp)
+
+    lease = leases.get((name, d))
+    if lease is not None and lease != holder:
+        return mk("running", f"leased by {lease}")
+
+    day = calendar.days.get(d)
+    season = season_of(d)
+    expected = 0
+    if not in_feed:
+        # Until the schedule of a date is built its expectations are unknown: blocked.
+        # Once built, a date without games of this table's season types needs no attempt.
+        if sched_table is not None:
+            sst = out.get((sched_table, d))
+            if sst is None or sst.status not in READY_STATUSES:
+                root = (sst.root_cause if sst else None) or (sched_table, d)
+                return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
+        final_only = spec.extra.get("expects", "final") == "final"
+        expected = day.games(spec.season_types, final_only) if day else 0
+        if expected == 0:
+            scheduled = day.games(spec.season_types, False) if day else 0
+            if scheduled and final_only:
+                return mk("no_data", "no games of this date are final yet")
+            return mk("no_data", "no games scheduled" if not day else "no games of this table's season types")
+        idx = game_index.get(d)
+        if spec.bootstrap_days and idx is not None and idx < spec.bootstrap_days:
+            return mk("bootstrap", f"game day {idx + 1} of {season}; needs {spec.bootstrap_days} days of history")
+
+    # inputs: blocked when any partition in a window is a gap; fingerprint otherwise
+    parts: list[str] = []
+    for inp in spec.inputs:
+        ser = series.get(inp.table)
+        if ser is None:
+            continue
+        lo = _window_lo(inp.window, d, calendar)
+        gap = ser.last_gap(lo, d)
+        if gap is not None:
+            ist = out[(inp.table, gap)]
+            root = ist.root_cause or (inp.table, gap)
+            return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
+        parts.append(f"{inp.table}:{inp.window}:{ser.window_sum(lo, d):016x}")
+    input_fp = hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+
+    att = attempts.get((name, d))
+    if att is None:
+        return mk("never_ran", "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
+    status = att.status
+    if status == "running":
+        return mk("failed", f"interrupted: runner {att.holder} stopped mid-write (run {att.run_id})", fp=input_fp)
+    if status == "failed":
+        what = "fetch failed" if spec.phase is Phase.SCRAPE else "failed"
+        return mk("failed", f"{what}: {att.error or 'unknown error'}", fp=input_fp)
+    if status == "unavailable":
+        return mk("unavailable", att.error or "source provides none", fp=input_fp)
+    if att.code_version != version:
+        return mk("stale", "code changed since built", fp=input_fp)
+    if att.input_fp != input_fp:
+        return mk("stale", "an input partition changed since built", fp=input_fp)
+    if status == "gate_failed":
+        return mk("gate_failed", att.error or "gate failed", fp=input_fp)
+    if spec.phase is not Phase.SCRAPE:
+        f = tfacts.get(d)
+        have_fp = f.fingerprint if f is not None else None
+        if (att.fingerprint or None) != have_fp and (att.rows or f is not None):
+            return mk("stale", "warehouse content changed outside fullcourt", fp=input_fp)
+    rows = att.rows or 0
+    games = att.games or 0
+    if spec.expectation is Expectation.GAMES and expected and games < expected:
+        what = "fetched" if spec.phase is Phase.SCRAPE else "built"
+        return mk("partial", f"{what} {games} of {expected} games", fp=input_fp)
+    if spec.expectation is Expectation.ROWS and expected and rows == 0:
+        what = "fetched and empty" if spec.phase is Phase.SCRAPE else "built empty"
+        return mk("partial", f"{what}; schedule has {expected} games", fp=input_fp)
+    if rows == 0:
+        return mk("no_data", "fetched and empty" if spec.phase is Phase.SCRAPE else "built, no rows", fp=input_fp)
+    return mk("complete", "fetched with data" if spec.phase is Phase.SCRAPE else "", fp=input_fp)
+
+
+def _root_status(out, root) -> str:
+    st = out.get(root)
+    if st is None:
+        return "unknown"
+    return st.status + (f": {st.reason}" if st.reason else "")
+
+
+def _window_lo(window, d: date, calendar: Calendar) -> date:
+    if window == "all":
+        return date.min
+    if window == "season":
+        s = season_of(d)
+        gd = calendar.game_dates(s) if s else []
+        return gd[0] if gd and gd[0] <= d else d
+    if not window:
+        return d
+    return calendar.window_start(d, int(window))
+
+
+def make_plan(
+    catalog: Catalog,
+    statuses: Mapping[tuple[str, date], PartitionStatus],
+    tables: Sequence[str],
+    dates: Sequence[date],
+    force: bool = False,
+) -> Plan:
+    """Gaps of the chosen tables and dates, in dependency order.
+
+    Blocked partitions whose root cause is itself going to run (or is in the plan) are
+    included as `waiting`; blocked partitions whose cause lies outside the request are
+    left out, and reported by `gaps`.
+    """
+    wanted = set(tables)
+    dset = set(dates)
+    planned: set[tuple[str, date]] = set()
+    steps: list[Step] = []
+    for spec in catalog:
+        if spec.name not in wanted:
+            continue
+        ready, waiting = [], []
+        for d in sorted(dset):
+            st = statuses.get((spec.name, d))
+            if st is None:
+                continue
+            if st.status in RUNNABLE_STATUSES or (
+                force and st.status in {"complete", "no_data", "unavailable"} and not _calendar_no_data(st)
+            ):
+                ready.append(d)
+            elif st.status == "blocked" and st.root_cause and (
+                st.root_cause in planned
+                or (st.root_cause[0] in wanted and statuses[st.root_cause].status in RUNNABLE_STATUSES)
+            ):
+                waiting.append(d)
+            else:
+                continue
+            planned.add((spec.name, d))
+        if ready or waiting:
+            steps.append(Step(spec.name, spec.phase, tuple(ready), tuple(waiting)))
+    return Plan(steps)
+
+
+def _calendar_no_data(st: PartitionStatus) -> bool:
+    return st.status == "no_data" and st.reason.startswith("no games")

@@ -1,0 +1,100 @@
+"""Every error fullcourt raises on purpose.
+
+The CLI catches `FullcourtError` in one place, prints one line and exits with the
+error's `exit_code`; anything else is a bug and shows a traceback with `--debug`.
+
+    FullcourtError
+    ├── UsageError              bad input from the user (exit 2)
+    │   ├── UnknownTable
+    │   ├── UnknownPhase
+    │   ├── BadDateRange
+    │   └── DateOutsideSeasons
+    ├── HomeError               the data home cannot be used (exit 2)
+    │   └── HomeBusy            another runner holds the warehouse
+    ├── CatalogError            a table spec is inconsistent (exit 2)
+    ├── PartitionError          a build failed for some (table, dates)
+    │   ├── TransientError      worth retrying with backoff (timeouts, 5xx, locks)
+    │   ├── PayloadInvalid      a raw payload failed validation; it is quarantined
+    │   ├── SourceUnavailable   the source provides none of this
+    │   └── ModelError          a model is missing or does not match its features
+    └── FetchError              a scrape failed
+        └── TransientFetchError 5xx, timeouts: retried
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+
+class FullcourtError(Exception):
+    """Base of every deliberate fullcourt error."""
+
+    exit_code = 1
+
+
+class UsageError(FullcourtError):
+    exit_code = 2
+
+
+class UnknownTable(UsageError):
+    pass
+
+
+class UnknownPhase(UsageError):
+    pass
+
+
+class BadDateRange(UsageError):
+    pass
+
+
+class DateOutsideSeasons(UsageError):
+    pass
+
+
+class HomeError(FullcourtError):
+    exit_code = 2
+
+
+class HomeBusy(HomeError):
+    pass
+
+
+class CatalogError(FullcourtError):
+    exit_code = 2
+
+
+class PartitionError(FullcourtError):
+    """A failure tied to a table and some of its dates."""
+
+    def __init__(self, message: str, table: str | None = None, dates: Sequence[date] = ()):
+        super().__init__(message)
+        self.table = table
+        self.dates = tuple(dates)
+
+
+class TransientError(PartitionError):
+    pass
+
+
+class PayloadInvalid(PartitionError):
+    pass
+
+
+class SourceUnavailable(PartitionError):
+    pass
+
+
+class ModelError(PartitionError):
+    pass
+
+
+class FetchError(FullcourtError):
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class TransientFetchError(FetchError):
+    pass

@@ -1,0 +1,124 @@
+"""Nearest past player-games: how did players in this exact situation fare?
+
+Each player-game is a point in a standardised space of form, role, opponent and
+schedule features. The prediction is the player's own form plus the average amount by
+which his k nearest past player-games beat or missed *their* form. Predicting the
+residual rather than raw points keeps a star's neighbours from being role players who
+happen to share a rest pattern.
+
+Kept fast by a reference set of at most `max_reference` of the most recent training
+player-games and chunked numpy distance computations (no index structure needed).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+
+from fullcourt.models.examples import Examples
+from fullcourt.models.system import System, form, nz
+
+__all__ = ["Similarity"]
+
+SPACE: tuple[str, ...] = (
+    "pts_avg_last5",
+    "pts_avg_last10",
+    "pts_avg_season",
+    "pts_std_last10",
+    "pts_per_min_last10",
+    "min_avg_last5",
+    "min_avg_last10",
+    "starter_rate_last10",
+    "usage_avg_last10",
+    "fga_avg_last10",
+    "fg3a_avg_last10",
+    "fta_avg_last10",
+    "days_rest",
+    "back_to_back",
+    "is_home",
+    "injury_status_code",
+    "opp_zone_matchup_factor",
+    "opp_def_rating_last10",
+    "opp_pace_last10",
+)
+
+
+class Similarity(System):
+    name = "similarity"
+    suffix = "npz"
+    k = 50
+    max_reference = 25_000
+    chunk = 2_000
+
+    def __init__(self, features: Sequence[str]):
+        super().__init__(features)
+        self.space = tuple(f for f in SPACE if f in self.features)
+        self.mean = np.zeros(len(self.space))
+        self.scale = np.ones(len(self.space))
+        self.reference = np.zeros((0, len(self.space)), dtype=np.float32)
+        self.residual = np.zeros(0, dtype=np.float32)
+        self.prior = 0.0
+
+    def params(self):
+        return {"k": self.k, "max_reference": self.max_reference, "space": list(self.space)}
+
+    def _points(self, ex: Examples) -> np.ndarray:
+        M = np.column_stack([ex.col(f) for f in self.space])
+        Z = (M - self.mean) / self.scale
+        return nz(Z, 0.0).astype(np.float32)
+
+    def fit(self, ex: Examples) -> None:
+        assert ex.y is not None
+        self.check(ex)
+        M = np.column_stack([ex.col(f) for f in self.space])
+        with np.errstate(invalid="ignore"):
+            mean = np.nanmean(np.where(np.isnan(M), np.nan, M), axis=0)
+            scale = np.nanstd(M, axis=0)
+        self.mean = nz(mean, 0.0)
+        self.scale = np.where(nz(scale, 0.0) > 1e-9, nz(scale, 1.0), 1.0)
+        f = form(ex)
+        self.prior = float(np.mean(ex.y[np.isnan(f)])) if np.isnan(f).any() else 0.0
+        keep = slice(max(0, len(ex) - self.max_reference), len(ex))  # most recent games
+        self.reference = self._points(ex)[keep]
+        self.residual = (ex.y - nz(f, self.prior))[keep].astype(np.float32)
+
+    def predict(self, ex: Examples) -> np.ndarray:
+        self.check(ex)
+        Q = self._points(ex)
+        level = nz(form(ex), self.prior)
+        if len(self.reference) == 0:
+            return level
+        k = min(self.k, len(self.reference))
+        ref_sq = np.einsum("ij,ij->i", self.reference, self.reference)
+        adjust = np.empty(len(Q))
+        for start in range(0, len(Q), self.chunk):  # chunks of queries, not a loop over rows
+            q = Q[start : start + self.chunk]
+            d = ref_sq[None, :] - 2.0 * (q @ self.reference.T)
+            nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
+            adjust[start : start + len(q)] = self.residual[nearest].mean(axis=1)
+        return np.maximum(level + adjust, 0.0)
+
+    def dumps(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            mean=self.mean,
+            scale=self.scale,
+            reference=self.reference,
+            residual=self.residual,
+            prior=np.array([self.prior]),
+            space=np.array(self.space),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def loads(cls, data: bytes, features: Sequence[str]) -> Similarity:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        s = cls(features)
+        s.space = tuple(str(x) for x in z["space"])
+        s.mean, s.scale = z["mean"], z["scale"]
+        s.reference, s.residual = z["reference"], z["residual"]
+        s.prior = float(z["prior"][0])
+        return s

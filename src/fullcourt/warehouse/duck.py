@@ -1,0 +1,214 @@
+"""The DuckDB warehouse: the only code that writes tables.
+
+Everything above this module speaks Ibis expressions; this adapter compiles them and
+owns transactions. `replace_partitions` deletes and inserts a set of dates in one
+transaction, so a re-run is idempotent and a crash leaves the old partition or the new
+one, never half of each. Facts (rows, games, fingerprint per date) come from one grouped
+query per table, whatever the number of dates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from fullcourt import errors
+
+__all__ = ["PartitionFacts", "Warehouse"]
+
+_U64 = 18446744073709551616
+
+
+@dataclass(frozen=True)
+class PartitionFacts:
+    rows: int
+    games: int
+    fingerprint: str
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Warehouse:
+    """One DuckDB file, opened by one process at a time (DuckDB's own rule)."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None):
+        self.path = Path(path)
+        try:
+            self._raw = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise errors.HomeBusy(
+                    f"warehouse {self.path} is held by another fullcourt process; "
+                    "wait for it to finish (`fullcourt status` reads the ledger meanwhile)"
+                ) from exc
+            raise errors.HomeError(f"cannot open warehouse {self.path}: {exc}") from exc
+        if threads:
+            self._raw.execute(f"SET threads = {int(threads)}")
+        self.con = ibis.duckdb.from_connection(self._raw)
+        self._lock = threading.Lock()
+        self.query_seconds = 0.0
+
+    # -- reading -------------------------------------------------------------------------
+
+    def has_table(self, name: str) -> bool:
+        return name in self.list_tables()
+
+    def list_tables(self) -> set[str]:
+        rows = self._cursor().execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def table(self, name: str) -> ir.Table:
+        return self.con.table(name)
+
+    def execute(self, expr: ir.Table) -> pa.Table:
+        """Run an Ibis expression on a private cursor (safe from several threads)."""
+        import time
+
+        t0 = time.perf_counter()
+        sql = self.con.compile(expr)
+        cur = self._cursor()
+        self._register_memtables(cur, expr)
+        out = cur.execute(sql).fetch_arrow_table()
+        self.query_seconds += time.perf_counter() - t0
+        return out
+
+    def rows(self, expr: ir.Table) -> list[dict]:
+        return self.execute(expr).to_pylist()
+
+    def sql(self, query: str, params: Sequence | None = None) -> list[tuple]:
+        return self._cursor().execute(query, params or []).fetchall()
+
+    def ensure_table(self, name: str, schema: Mapping[str, str]) -> None:
+        """Create an empty table of a known schema (raw tables exist before their first write)."""
+        cols = ", ".join(f"{_ident(c)} {_duck_type(t)}" for c, t in schema.items())
+        self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {_ident(name)} ({cols})")
+
+    def facts(self, table: str, dates: Iterable[date] | None = None) -> dict[date, PartitionFacts]:
+        """Rows, distinct games and a content fingerprint per date, in one grouped query."""
+        if not self.has_table(table):
+            return {}
+        cols = {c for c, in self.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        )}
+        games = "count(DISTINCT game_id)" if "game_id" in cols else "count(*)"
+        where = ""
+        params: list = []
+        if dates is not None:
+            dates = sorted(set(dates))
+            if not dates:
+                return {}
+            where = "WHERE game_date IN (SELECT unnest(?::DATE[]))"
+            params = [dates]
+        query = (
+            f"SELECT game_date, count(*), {games}, "
+            f"(sum(hash(t)::HUGEINT) % {_U64})::UBIGINT "
+            f"FROM {_ident(table)} t {where} GROUP BY game_date"
+        )
+        import time
+
+        t0 = time.perf_counter()
+        rows = self.sql(query, params)
+        self.query_seconds += time.perf_counter() - t0
+        return {d: PartitionFacts(int(n), int(g), f"{int(h):016x}") for d, n, g, h in rows}
+
+    # -- writing -------------------------------------------------------------------------
+
+    def replace_partitions(
+        self, table: str, dates: Sequence[date], expr: ir.Table | pa.Table
+    ) -> int:
+        """Atomically replace `dates` of `table` with the rows of `expr` on those dates."""
+        import time
+
+        dates = sorted(set(dates))
+        t0 = time.perf_counter()
+        cur = self._cursor()
+        if isinstance(expr, pa.Table):
+            cur.register("_fc_incoming", expr)
+            source = "SELECT * FROM _fc_incoming"
+        else:
+            self._register_memtables(cur, expr)
+            source = self.con.compile(expr)
+        staged = "_fc_stage"
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM ({source}) s "
+            "WHERE game_date IN (SELECT unnest(?::DATE[]))",
+            [dates],
+        )
+        stage_cols = cur.execute(f"DESCRIBE {staged}").fetchall()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {_ident(table)} AS SELECT * FROM {staged} LIMIT 0"
+            )
+            existing = {
+                r[0]
+                for r in cur.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            for name, typ, *_ in stage_cols:
+                if name not in existing:
+                    cur.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {typ}")
+            cur.execute(
+                f"DELETE FROM {_ident(table)} WHERE game_date IN (SELECT unnest(?::DATE[]))",
+                [dates],
+            )
+            cur.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM {staged}")
+            n = cur.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.execute(f"DROP TABLE IF EXISTS {staged}")
+        self.query_seconds += time.perf_counter() - t0
+        return int(n)
+
+    def checkpoint(self) -> None:
+        self._cursor().execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self._raw.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        local = _local.__dict__.setdefault("cursors", {})
+        cur = local.get(id(self))
+        if cur is None:
+            cur = self._raw.cursor()
+            local[id(self)] = cur
+        return cur
+
+    def _register_memtables(self, cur: duckdb.DuckDBPyConnection, expr: ir.Table) -> None:
+        from ibis.expr import operations as ops
+
+        for op in expr.op().find(ops.InMemoryTable):
+            cur.register(op.name, op.data.to_pyarrow(op.schema))
+
+
+_local = threading.local()
+
+
+def _duck_type(t: str) -> str:
+    return {
+        "string": "VARCHAR",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "int64": "BIGINT",
+        "float64": "DOUBLE",
+        "boolean": "BOOLEAN",
+    }.get(t, t)
