@@ -84,7 +84,7 @@ def build_scores(inputs, dates):
 
 def build_form(inputs, dates):
     s = inputs["scores"]
-    w = ibis.window(group_by=s.team, order_by=s.game_date, preceding=None, following=-1)
+    w = ibis.window(group_by=s.team, order_by=s.game_date, rows=(None, -1))
     s = s.mutate(avg_before=s.points.mean().over(w), n_before=s.points.count().over(w))
     return s.filter(s.game_date.isin(list(dates))).select(
         "game_id", "game_date", "team", "avg_before", "n_before"

@@ -66,6 +66,7 @@ class Warehouse:
     def list_tables(self) -> set[str]:
         rows = self._cursor().execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            " AND table_type = 'BASE TABLE' AND NOT starts_with(table_name, '_fc_')"
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -80,7 +81,7 @@ class Warehouse:
         sql = self.con.compile(expr)
         cur = self._cursor()
         self._register_memtables(cur, expr)
-        out = cur.execute(sql).fetch_arrow_table()
+        out = cur.sql(sql).to_arrow_table()
         self.query_seconds += time.perf_counter() - t0
         return out
 
