@@ -191,13 +191,18 @@ class Executor:
                 level = min(self.catalog.levels[t] for t in ready)
                 batch = {t: ds for t, ds in ready.items() if self.catalog.levels[t] == level}
                 tried.update((t, d) for t, ds in batch.items() for d in ds)
+                t0 = time.perf_counter()
                 self._run_level(batch, statuses, run_id, result)
+                phases = sorted({self.catalog[t].phase.value for t in batch})
+                for p in phases:
+                    key = f"phase {p}"
+                    spent = (time.perf_counter() - t0) / len(phases)
+                    result.seconds_by_phase[key] = result.seconds_by_phase.get(key, 0.0) + spent
             result.interrupted = self._stop.is_set()
             result.statuses = self.statuses(seasons)
         finally:
             restore()
-            for key, t0 in started.items():
-                result.seconds_by_phase[key] = time.perf_counter() - t0
+            for key in started:
                 self.progress.finish(key)
             self.ledger.release(self.holder)
         return result
