@@ -3,7 +3,8 @@
 Its source is deterministic, so separate processes (crash tests) see the same data.
 Environment knobs, read at build time, let tests inject faults without code:
   TINY_FAIL_DATES   comma-separated ISO dates on which `scores` raises
-  TINY_CORRECTION   ISO date whose games get +3 points (a stat correction)
+  TINY_CORRECTION   ISO date whose games get +3 home points at the source (a stat correction)
+  TINY_BATCH        executor batch size in days (to give a crash test many commit points)
   TINY_SLOW         seconds to sleep inside each `scores` batch (to kill mid-run)
   TINY_GATE_DATES   ISO dates on which `scores` writes a negative score (gate fails)
 """
@@ -59,7 +60,12 @@ def _env_dates(name: str) -> set[date]:
 
 def build_games(inputs, dates):
     t = ibis.memtable(GAMES)
-    return t.filter(t.game_date.isin(list(dates)))
+    t = t.filter(t.game_date.isin(list(dates)))
+    corr = os.environ.get("TINY_CORRECTION")
+    if corr:
+        fix = t.game_date == date.fromisoformat(corr)
+        t = t.mutate(home_score=ibis.ifelse(fix, t.home_score + 3, t.home_score))
+    return t
 
 
 def build_scores(inputs, dates):
@@ -70,13 +76,10 @@ def build_scores(inputs, dates):
         time.sleep(float(os.environ["TINY_SLOW"]))
     g = inputs["games"]
     g = g.filter(g.game_date.isin(list(dates)))
-    corr = os.environ.get("TINY_CORRECTION")
     neg = [d for d in _env_dates("TINY_GATE_DATES")]
     home = g.select(g.game_id, g.game_date, team=g.home_team, points=g.home_score)
     away = g.select(g.game_id, g.game_date, team=g.away_team, points=g.away_score)
     u = home.union(away)
-    if corr:
-        u = u.mutate(points=ibis.ifelse(u.game_date == date.fromisoformat(corr), u.points + 3, u.points))
     if neg:
         u = u.mutate(points=ibis.ifelse(u.game_date.isin(neg), -u.points, u.points))
     return u
@@ -106,5 +109,7 @@ FORM_SPEC = TableSpec(
 )
 
 
-def build_catalog() -> Catalog:
-    return Catalog([GAMES_SPEC, SCORES_SPEC, FORM_SPEC], schedule="games")
+def build_catalog() -> tuple[Catalog, dict]:
+    catalog = Catalog([GAMES_SPEC, SCORES_SPEC, FORM_SPEC], schedule="games")
+    batch = int(os.environ.get("TINY_BATCH", "0"))
+    return catalog, {"wiring": lambda home: {"batch_days": batch} if batch else {}}

@@ -52,6 +52,7 @@ GAP_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stal
 RUNNABLE_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stale"})
 
 _U64 = 1 << 64
+_BUILT = frozenset({"success", "gate_failed"})
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,11 @@ def _status(
         if gap is not None:
             ist = out[(inp.table, gap)]
             root = ist.root_cause or (inp.table, gap)
+            built = attempts.get((name, d))
+            if out[root].status == "stale" and getattr(built, "status", None) in _BUILT:
+                # A correction upstream: what was built here is out of date too, and
+                # is rebuilt right after its root cause.
+                return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
             return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
         parts.append(f"{inp.table}:{inp.window}:{ser.window_sum(lo, d):016x}")
     input_fp = hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
@@ -314,11 +320,11 @@ def make_plan(
             st = statuses.get((spec.name, d))
             if st is None:
                 continue
-            if st.status in RUNNABLE_STATUSES or (
+            if (st.status in RUNNABLE_STATUSES and not st.root_cause) or (
                 force and st.status in {"complete", "no_data", "unavailable"} and not _calendar_no_data(st)
             ):
                 ready.append(d)
-            elif st.status == "blocked" and st.root_cause and (
+            elif st.status in ("blocked", "stale") and st.root_cause and (
                 st.root_cause in planned
                 or (st.root_cause[0] in wanted and statuses[st.root_cause].status in RUNNABLE_STATUSES)
             ):

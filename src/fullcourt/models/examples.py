@@ -100,7 +100,7 @@ def from_arrow(
     return Examples(
         features=tuple(features),
         X=X,
-        line=optional("line_close"),
+        line=optional("line"),
         over_price=optional("over_price"),
         under_price=optional("under_price"),
         game_date=np.asarray(dates, dtype="datetime64[D]"),

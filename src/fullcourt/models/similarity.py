@@ -50,7 +50,7 @@ class Similarity(System):
     suffix = "npz"
     k = 50
     max_reference = 25_000
-    chunk = 2_000
+    chunk = 512  # queries per distance block: 512 x 25k float32 = 51 MB
 
     def __init__(self, features: Sequence[str]):
         super().__init__(features)
