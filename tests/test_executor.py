@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from tests.resources import tiny_catalog
+
 from fullcourt.catalog.calendar import season_dates
 from fullcourt.engine.executor import Request
-from tests.resources import tiny_catalog
 
 TABLES = ("games", "scores", "form")
 DATES = tuple(season_dates("2023-24"))

@@ -36,6 +36,7 @@ __all__ = [
     "Calibration",
     "MIN_TRAIN_ROWS",
     "SYSTEMS",
+    "describe",
     "train",
 ]
 
@@ -90,6 +91,8 @@ class Bundle:
     calibration: dict[str, Calibration] = field(default_factory=dict)
     # Why the systems missing from `systems`/`blends` are unavailable ("" when all exist).
     reason: str = ""
+    # Model version per available system, set from the saved bytes (see `stamp`).
+    versions: dict[str, str] = field(default_factory=dict)
 
     def available(self, name: str) -> bool:
         return name in self.systems or name in self.blends
@@ -100,18 +103,18 @@ class Bundle:
             return self.systems[name].dumps()
         return self.blends[name].dumps()
 
-    def versions(self) -> dict[str, str]:
-        """Model version per available system: name plus a hash of what it predicts with."""
+    def stamp(self, payloads: Mapping[str, bytes]) -> None:
+        """Set each system's model version from the bytes saved for it."""
         out: dict[str, str] = {}
         for name in SYSTEMS:
-            if not self.available(name):
+            if name not in payloads:
                 continue
-            h = hashlib.blake2b(self.payload(name), digest_size=6)
+            h = hashlib.blake2b(payloads[name], digest_size=6)
             if name in self.blends:  # a blend is only as fixed as its members
                 for m in self.blends[name].members:
                     h.update(out[m].encode())
             out[name] = f"{name}-{self.cutoff:%Y%m}-{h.hexdigest()}"
-        return out
+        self.versions = out
 
     def predict(self, ex: Examples) -> dict[str, np.ndarray]:
         """Predicted points per system; NaN throughout for an unavailable system."""
@@ -207,7 +210,7 @@ def train(ex: Examples, cutoff: date, fingerprint: str, feature_version: str) ->
 
 def describe(bundle: Bundle) -> Mapping[str, object]:
     """Metadata written next to the model files (and read back to check them)."""
-    versions = bundle.versions()
+    versions = bundle.versions
     return {
         "cutoff": bundle.cutoff.isoformat(),
         "features": list(bundle.features),

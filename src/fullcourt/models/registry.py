@@ -58,9 +58,10 @@ def save(b: Bundle, root: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for name in bundle_mod.SYSTEMS:
-            if b.available(name):
-                (tmp / _file(name)).write_bytes(b.payload(name))
+        payloads = {n: b.payload(n) for n in bundle_mod.SYSTEMS if b.available(n)}
+        b.stamp(payloads)
+        for name, data in payloads.items():
+            (tmp / _file(name)).write_bytes(data)
         meta = bundle_mod.describe(b)
         (tmp / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True))
         try:
@@ -102,11 +103,12 @@ def load(path: Path, features: tuple[str, ...]) -> Bundle:
         train_end=date.fromisoformat(meta["train_end"]) if meta["train_end"] else None,
         reason=meta.get("reason", ""),
     )
+    payloads: dict[str, bytes] = {}
     for name, info in meta["systems"].items():
         file = Path(path) / _file(name)
         if not file.exists():
             raise ModelError(f"model file {file} is missing; delete {path} to retrain")
-        data = file.read_bytes()
+        data = payloads[name] = file.read_bytes()
         try:
             if name in BASE_SYSTEMS:
                 b.systems[name] = BASE_SYSTEMS[name].loads(data, b.features)
@@ -120,7 +122,8 @@ def load(path: Path, features: tuple[str, ...]) -> Bundle:
             raise ModelError(f"model file {file} is unreadable ({exc}); delete {path} to retrain") from exc
         b.calibration[name] = Calibration(**info["metrics"])
     recorded = {name: info["version"] for name, info in meta["systems"].items()}
-    if b.versions() != recorded:
+    b.stamp(payloads)
+    if b.versions != recorded:
         raise ModelError(f"model files in {path} do not match their metadata; delete the folder to retrain")
     return b
 
@@ -129,8 +132,7 @@ def obtain(root: Path, ex: Examples, cutoff: date, feature_version: str) -> Bund
     """The bundle trained on exactly `ex` for `cutoff`: loaded if saved, else trained and saved."""
     fp = fingerprint(ex)
     path = folder(root, cutoff, feature_version, fp)
-    if path.exists():
-        return load(path, ex.features)
-    b = bundle_mod.train(ex, cutoff, fp, feature_version)
-    save(b, root)
-    return b
+    if not path.exists():
+        save(bundle_mod.train(ex, cutoff, fp, feature_version), root)
+    # Always predict from what is on disk, so a fresh model and a reused one agree exactly.
+    return load(path, ex.features)

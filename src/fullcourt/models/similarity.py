@@ -13,6 +13,7 @@ player-games and chunked numpy distance computations (no index structure needed)
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -101,16 +102,21 @@ class Similarity(System):
         return np.maximum(level + adjust, 0.0)
 
     def dumps(self) -> bytes:
+        """An `.npz` archive with fixed member timestamps, so equal models give equal bytes."""
+        arrays = {
+            "mean": self.mean,
+            "scale": self.scale,
+            "reference": self.reference,
+            "residual": self.residual,
+            "prior": np.array([self.prior]),
+            "space": np.array(self.space),
+        }
         buf = io.BytesIO()
-        np.savez(
-            buf,
-            mean=self.mean,
-            scale=self.scale,
-            reference=self.reference,
-            residual=self.residual,
-            prior=np.array([self.prior]),
-            space=np.array(self.space),
-        )
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+            for key, arr in arrays.items():
+                member = io.BytesIO()
+                np.save(member, np.asarray(arr), allow_pickle=False)
+                zf.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
         return buf.getvalue()
 
     @classmethod

@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine.gates import Check, CoversSchedule, NullRate, Range, Unique
+from fullcourt.processors.analytics.conform import conform
 
 __all__ = ["COLUMNS", "SPEC", "build"]
 
@@ -123,7 +124,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
         "game_id", s_season=s.season, season_type=s.season_type, home_team=s.home_team
     )
     rows = rows.mutate(usage_est=usage.cast("float64")).left_join(sched, "game_id")
-    return rows.select(
+    return conform(rows.select(
         "game_id", "game_date",
         season=rows.s_season.fill_null(rows.season),
         season_type=rows.season_type,
@@ -137,7 +138,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
         oreb=rows.oreb, dreb=rows.dreb, reb=rows.reb, ast=rows.ast, stl=rows.stl,
         blk=rows.blk, tov=rows.tov, pf=rows.pf,
         usage_est=rows.usage_est, source=rows.source,
-    )
+    ))
 
 
 SPEC = TableSpec(
@@ -154,6 +155,8 @@ SPEC = TableSpec(
         Unique(),
         NullRate("minutes_played", max_rate=0.0, where=lambda t: t.played,
                  label="players who played"),
+        NullRate("minutes_played", max_rate=1.0, min_rate=1.0, where=lambda t: ~t.played,
+                 label="players who did not play"),
         # DNP and inactive players carry NULL minutes by design; a real box score lists
         # a few per team, so a share above one half means minutes went missing.
         NullRate("minutes_played", max_rate=0.5, label="all players"),

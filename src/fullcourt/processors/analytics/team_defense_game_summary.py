@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine.gates import CoversSchedule, Range, Unique
+from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.possessions import TALLIES, both_sides
 
 __all__ = ["COLUMNS", "SPEC", "build"]
@@ -35,7 +36,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
     def_rating = ibis.ifelse(
         j.opp_possessions > 0, 100.0 * j.opp_points / j.opp_possessions, ibis.null("float64")
     )
-    return j.select(
+    return conform(j.select(
         "game_id", "game_date", "season", "season_type", "team", "opponent", "is_home",
         "minutes",
         **{f"{c}_allowed": f"opp_{c}" for c in _ALLOWED},
@@ -45,7 +46,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
         pace=j.pace,
         def_rating=def_rating,
         **{f"{c}_allowed": f"opp_{c}" for c in TALLIES},
-    ).select(*COLUMNS)
+    ).select(*COLUMNS))
 
 
 SPEC = TableSpec(

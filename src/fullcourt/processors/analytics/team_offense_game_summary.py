@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine.gates import Check, CoversSchedule, Range, Unique
+from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.possessions import BOX, TALLIES, both_sides
 
 __all__ = ["COLUMNS", "SPEC", "build"]
@@ -30,7 +31,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
     off_rating = ibis.ifelse(
         j.possessions > 0, 100.0 * j.points / j.possessions, ibis.null("float64")
     )
-    return j.mutate(off_rating=off_rating).select(*COLUMNS)
+    return conform(j.mutate(off_rating=off_rating).select(*COLUMNS))
 
 
 SPEC = TableSpec(

@@ -92,7 +92,7 @@ def prop_lines(s: SeasonArrays, seed: int) -> pa.Table:
     game = flat // 30
     tip = s.tipoff_utc[game]
     snapshot_at = np.where(
-        snap == 0, tip - np.timedelta64(18 * 3600, "s"), tip - np.timedelta64(10 * 60, "s")
+        snap == 0, tip - np.timedelta64(26 * 3600, "s"), tip - np.timedelta64(10 * 60, "s")
     ).astype("datetime64[us]")
     order = np.lexsort((book, flat, snapshot_at, game))
     game, flat, book, line, over, under, snapshot_at, tip = (

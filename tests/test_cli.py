@@ -1,0 +1,113 @@
+"""The `fullcourt` command as a user meets it: exit codes, one-line errors, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from tests.conftest import TINY, run_cli
+
+ENV = {"FULLCOURT_CATALOG": TINY}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["backfill", "--start", "2024-01-10", "--end", "2024-01-01"], "--end 2024-01-01 is before --start"),
+        (["backfill", "--start", "2024-08-01", "--end", "2024-08-05"], "outside every season"),
+        (["backfill", "--season", "2023-24", "--tables", "nope"], "unknown table 'nope'"),
+        (["backfill", "--season", "2023-24", "--phases", "9"], "unknown phase '9'"),
+        (["backfill", "--season", "2023-25"], "bad season '2023-25'"),
+        (["backfill", "--start", "yesterday"], "is not a date"),
+        (["backfill"], "give --season S or --start D --end D"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
+    home = tmp_path / "home"
+    proc = run_cli(*args, home=home, env=ENV)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert not home.exists()
+
+
+def test_unreadable_home_is_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = run_cli("backfill", "--season", "2023-24", home=blocker / "home", env=ENV)
+    assert proc.returncode == 2
+    assert "cannot use home" in proc.stderr
+
+
+def test_dry_run_plans_without_writing(tmp_path):
+    home = tmp_path / "home"
+    proc = run_cli("backfill", "--season", "2023-24", "--dry-run", "--json", home=home, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["dry_run"] is True
+    assert [s["table"] for s in plan["steps"]] == ["games", "scores", "form"]
+    assert not home.exists()
+
+
+def test_backfill_status_gaps_history_json(tmp_path):
+    home = tmp_path / "home"
+    proc = run_cli("backfill", "--season", "2023-24", "--json", home=home, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["gaps"] == 0
+
+    status = json.loads(run_cli("status", "--json", home=home, env=ENV).stdout)
+    by_table = {t["table"]: t for t in status["tables"]}
+    assert by_table["form"]["phase"] == "4"
+    assert by_table["form"]["counts"] == {"complete": 37, "bootstrap": 3, "no_data": 234}
+
+    gaps = run_cli("gaps", "--json", home=home, env=ENV)
+    assert gaps.returncode == 0 and json.loads(gaps.stdout) == []
+
+    hist = json.loads(run_cli("history", "--table", "games", "--limit", "5", "--json", home=home, env=ENV).stdout)
+    assert len(hist) == 5 and all(r["table_name"] == "games" for r in hist)
+
+
+def test_failures_exit_1_and_gaps_name_the_reason(tmp_path):
+    home = tmp_path / "home"
+    env = {**ENV, "TINY_FAIL_DATES": "2023-10-25"}
+    proc = run_cli("backfill", "--season", "2023-24", home=home, env=env)
+    assert proc.returncode == 1
+    gaps = json.loads(run_cli("gaps", "--json", "--table", "scores", home=home, env=env).stdout)
+    assert gaps == [{
+        "table": "scores", "game_date": "2023-10-25", "status": "failed",
+        "reason": "failed: ValueError: source broken on 2023-10-25",
+    }]
+    blocked = json.loads(run_cli("gaps", "--json", "--table", "form", home=home, env=env).stdout)
+    assert blocked and all("root cause scores 2023-10-25" in g["reason"] for g in blocked)
+    healed = run_cli("heal", "--json", home=home, env=ENV)
+    assert healed.returncode == 0, healed.stderr
+    assert json.loads(run_cli("gaps", "--json", home=home, env=ENV).stdout) == []
+
+
+def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_path):
+    home = tmp_path / "home"
+    assert run_cli("backfill", "--season", "2023-24", home=home, env=ENV).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+         str(home / "warehouse.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t0 = time.time()
+        proc = run_cli("status", "--json", home=home, env=ENV)
+        assert proc.returncode == 0, proc.stderr
+        assert "warehouse busy" in proc.stderr
+        counts = {t["table"]: t["counts"] for t in json.loads(proc.stdout)["tables"]}
+        assert counts["scores"] == {"complete": 40, "no_data": 234}
+        assert time.time() - t0 < 30
+        second = run_cli("backfill", "--season", "2023-24", home=home, env=ENV)
+        assert second.returncode == 2
+        assert "held by another fullcourt process" in second.stderr
+    finally:
+        holder.kill()
+        holder.wait()
