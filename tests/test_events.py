@@ -128,6 +128,35 @@ def test_in_process_unacked_delivery_is_reclaimed_by_another_consumer():
     assert bus.poll("other") == []
 
 
+def test_in_process_bus_delivers_each_event_once_across_threads():
+    bus = InProcessBus(claim_idle=60, count=7)
+    handled: dict[str, list[str]] = {"a": [], "b": []}
+    done = threading.Event()
+
+    def consume(name: str) -> None:
+        while not done.is_set() or bus.pending():
+            got = bus.poll(name, timeout=0.02)
+            handled[name].extend(e.fingerprints[0] for e in got)
+            bus.ack(name, got)
+
+    def produce(k: int) -> None:
+        for i in range(100):
+            bus.publish(ev("t", (D1, f"{k}-{i}")))
+
+    consumers = [threading.Thread(target=consume, args=(n,)) for n in handled]
+    producers = [threading.Thread(target=produce, args=(k,)) for k in range(4)]
+    for t in consumers + producers:
+        t.start()
+    for t in producers:
+        t.join()
+    time.sleep(0.1)
+    done.set()
+    for t in consumers:
+        t.join(5)
+    everything = handled["a"] + handled["b"]
+    assert sorted(everything) == sorted(f"{k}-{i}" for k in range(4) for i in range(100))
+
+
 def test_null_bus_drops_everything_and_still_waits():
     bus = NullBus()
     bus.publish(ev())

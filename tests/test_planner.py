@@ -227,3 +227,218 @@ class World:
                         assert statuses[(step.table, d)].status in RUNNABLE_STATUSES
                         self.write(statuses[(step.table, d)])
         raise AssertionError(f"plan still not empty after {bound} rounds: {plan.to_json()}")
+
+
+# -- random ledgers: a built warehouse, then things go wrong -----------------------------
+
+MUTATIONS = ("drop", "status", "code", "input_fp", "fingerprint", "facts", "games", "lease", "fresh")
+ATTEMPT_STATUSES = ("success", "failed", "gate_failed", "running", "unavailable")
+FPS = ("0" * 16, "00000000000000ff", "abcdefabcdef0123", "not-hex")
+
+
+@st.composite
+def worlds(draw, mutate: bool = True, other_leases: bool = True) -> World:
+    w = World(draw(specs()), draw(calendars()))
+    if draw(st.booleans()):
+        w.execute()  # start from a fully built warehouse half of the time
+    if not mutate:
+        return w
+    games = set(game_dates_all(w.calendar))
+    keys = [(t, d) for t in w.catalog.names() for d in w.universe if d in games]
+    keys = keys or [(t, d) for t in w.catalog.names() for d in w.universe[:5]]
+    for _ in range(draw(st.integers(0, 12))):
+        k = draw(st.sampled_from(keys))
+        kind = draw(st.sampled_from(MUTATIONS))
+        att = w.attempts.get(k)
+        if kind == "drop":
+            w.attempts.pop(k, None)
+            w.facts.get(k[0], {}).pop(k[1], None)
+        elif kind == "lease":
+            holders = [OTHER, HOLDER] if other_leases else [HOLDER]
+            w.leases[k] = draw(st.sampled_from(holders))
+        elif kind == "facts":
+            w.facts.setdefault(k[0], {})[k[1]] = Facts(
+                draw(st.integers(0, 9)), draw(st.integers(0, 6)), draw(st.sampled_from(FPS))
+            )
+        elif kind == "fresh" or att is None:
+            version = w.catalog.code_versions[k[0]]
+            w.attempts[k] = Attempt(
+                run_id="r0", status=draw(st.sampled_from(ATTEMPT_STATUSES)),
+                rows=draw(st.integers(0, 9)), games=draw(st.integers(0, 6)),
+                fingerprint=draw(st.sampled_from((None, *FPS))),
+                input_fp=draw(st.sampled_from(("", *FPS))),
+                code_version=draw(st.sampled_from([version, "old"])),
+                error=draw(st.sampled_from([None, "boom"])), holder=OTHER, attempt=1,
+            )
+        elif kind == "status":
+            w.attempts[k] = replace(att, status=draw(st.sampled_from(ATTEMPT_STATUSES)))
+        elif kind == "code":
+            w.attempts[k] = replace(att, code_version="old")
+        elif kind == "input_fp":
+            w.attempts[k] = replace(att, input_fp=draw(st.sampled_from(FPS)))
+        elif kind == "fingerprint":
+            w.attempts[k] = replace(att, fingerprint=draw(st.sampled_from((None, *FPS))))
+        elif kind == "games":
+            w.attempts[k] = replace(att, games=max(0, (att.games or 0) - 1))
+    return w
+
+
+# -- properties of derive ----------------------------------------------------------------
+
+
+@PROPERTY
+@given(worlds())
+def test_every_partition_gets_exactly_one_known_status(w: World) -> None:
+    before = (repr(w.facts), repr(w.attempts), repr(w.leases))
+    statuses = w.derive()
+    assert set(statuses) == {(t, d) for t in w.catalog.names() for d in w.universe}
+    for (t, d), st_ in statuses.items():
+        assert (st_.table, st_.game_date) == (t, d)
+        assert st_.status in STATUSES
+    # pure: same answer twice, inputs untouched
+    assert w.derive() == statuses
+    assert (repr(w.facts), repr(w.attempts), repr(w.leases)) == before
+
+
+@PROPERTY
+@given(worlds())
+def test_complete_only_when_built_and_every_input_in_the_window_is_ready(w: World) -> None:
+    statuses = w.derive()
+    for (t, d), st_ in statuses.items():
+        if st_.status != "complete":
+            continue
+        att = w.attempts.get((t, d))
+        assert att is not None and att.status == "success", (t, d, att)
+        assert att.code_version == w.catalog.code_versions[t]
+        assert att.input_fp == st_.input_fp
+        spec = w.specs[t]
+        if spec.expectation is Expectation.GAMES and t != SCHED:
+            assert (att.games or 0) >= expected_games(spec, w.calendar, d)
+        for inp in declared_inputs(spec):
+            for y in window_dates(inp.window, d, w.calendar):
+                assert statuses[(inp.table, y)].status in READY_STATUSES, (
+                    f"{t} {d} complete over {inp.table} {y} "
+                    f"({statuses[(inp.table, y)].status}, window {inp.window})"
+                )
+
+
+@PROPERTY
+@given(worlds())
+def test_blocked_names_an_upstream_root_cause_that_is_not_blocked(w: World) -> None:
+    statuses = w.derive()
+    for (t, d), st_ in statuses.items():
+        if st_.status != "blocked":
+            assert st_.root_cause is None
+            continue
+        assert st_.root_cause is not None, (t, d)
+        root_table, root_date = st_.root_cause
+        root = statuses[st_.root_cause]
+        # the root is the thing to fix (or wait for): never itself blocked, never ready
+        assert root.status in (GAP_STATUSES - {"blocked"}) | {"running"}, (st_, root)
+        assert root_table in upstream(w.catalog, t)
+        assert root_date <= d
+        assert f"{root_table} {root_date}" in st_.reason
+
+
+@PROPERTY
+@given(worlds())
+def test_running_exactly_when_leased_by_another_holder(w: World) -> None:
+    statuses = w.derive()
+    for k, st_ in statuses.items():
+        leased_by_other = w.leases.get(k) not in (None, HOLDER)
+        assert (st_.status == "running") == leased_by_other, (k, st_, w.leases.get(k))
+        if leased_by_other:
+            assert w.leases[k] in st_.reason
+
+
+@PROPERTY
+@given(worlds())
+def test_dates_without_games_are_never_gaps_once_the_schedule_is_built(w: World) -> None:
+    statuses = w.derive()
+    games = set(game_dates_all(w.calendar))
+    for (t, d), st_ in statuses.items():
+        if t == SCHED or d in games:
+            continue
+        if statuses[(SCHED, d)].status in READY_STATUSES:
+            assert st_.status in {"no_data", "running"}, st_
+        else:  # expectations of a date are unknown until its schedule is built
+            assert st_.status in {"blocked", "running"}, st_
+            assert st_.status == "running" or st_.root_cause == (SCHED, d)
+
+
+@PROPERTY
+@given(worlds())
+def test_plan_runs_only_gaps_and_lists_inputs_first(w: World) -> None:
+    statuses = w.derive()
+    plan = make_plan(w.catalog, statuses, w.catalog.names(), w.universe)
+    order = [s.table for s in plan.steps]
+    assert len(order) == len(set(order))
+    for i, step in enumerate(plan.steps):
+        assert not set(order[i + 1 :]) & upstream(w.catalog, step.table)
+        assert step.dates or step.waiting
+        for d in step.dates:
+            assert statuses[(step.table, d)].status in RUNNABLE_STATUSES
+        for d in step.waiting:
+            assert statuses[(step.table, d)].status == "blocked"
+    planned = {(s.table, d) for s in plan.steps for d in (*s.dates, *s.waiting)}
+    for k, st_ in statuses.items():
+        if st_.status in RUNNABLE_STATUSES:
+            assert k in planned, st_
+
+
+# -- executing the plan ------------------------------------------------------------------
+
+
+@PROPERTY
+@given(worlds(other_leases=False))
+def test_executing_the_plan_then_replanning_leaves_no_gaps(w: World) -> None:
+    statuses = w.execute()
+    left = {k: s for k, s in statuses.items() if s.status not in READY_STATUSES}
+    assert not left, sorted(left.values(), key=lambda s: (s.game_date, s.table))[:5]
+    # and a second pass has nothing to do
+    plan = make_plan(w.catalog, w.derive(), w.catalog.names(), w.universe)
+    assert plan.steps == []
+
+
+@PROPERTY
+@given(worlds(mutate=False), st.data())
+def test_a_stat_correction_makes_exactly_its_windows_stale(w: World, data) -> None:
+    w.execute()
+    before = w.derive()
+    changeable = sorted(
+        (t, d) for t, fs in w.facts.items() for d in fs if w.attempts[(t, d)].status == "success"
+    )
+    assume(changeable)
+    table, x = data.draw(st.sampled_from(changeable), label="corrected partition")
+    # the corrected partition was rebuilt: new content in the warehouse and in its attempt
+    new_fp = _hex("corrected", table, x)
+    w.facts[table][x] = replace(w.facts[table][x], fingerprint=new_fp)
+    w.attempts[(table, x)] = replace(w.attempts[(table, x)], fingerprint=new_fp)
+
+    expected_stale: set[Key] = set()
+    expected_blocked: set[Key] = set()
+    for spec in w.specs.values():  # generated in dependency order
+        for d in w.universe:
+            if (spec.name, d) not in w.attempts or spec.name == SCHED:
+                continue
+            reach = [(i.table, y) for i in declared_inputs(spec)
+                     for y in window_dates(i.window, d, w.calendar)]
+            if any(k in expected_stale or k in expected_blocked for k in reach):
+                expected_blocked.add((spec.name, d))
+            elif (table, x) in reach:
+                expected_stale.add((spec.name, d))
+
+    after = w.derive()
+    assert after[(table, x)].status == before[(table, x)].status
+    stale = {k for k, s in after.items() if s.status == "stale"}
+    blocked = {k for k, s in after.items() if s.status == "blocked"}
+    assert stale == expected_stale
+    assert blocked == expected_blocked
+    for k in stale:
+        assert after[k].reason == "an input partition changed since built"
+    for k, s in after.items():
+        if k not in stale | blocked:
+            assert s == before[k]
+
+    healed = w.execute()
+    assert all(s.status in READY_STATUSES for s in healed.values())

@@ -159,11 +159,11 @@ class AlertReport:
         if item.count > 1:
             text += f" ({item.count} dates)"
         text += f" {item.status}"
-        if item.root_cause is not None:
-            text += f" blocked by {item.root_cause[0]} {item.root_cause[1].isoformat()}"
-        if item.reason:
+        if item.reason:  # the planner's reason already names any root cause
             text += f": {item.reason}"
-        if item.since is not None:
+        elif item.root_cause is not None:
+            text += f" (root cause {item.root_cause[0]} {item.root_cause[1].isoformat()})"
+        if item.since is not None and item.since < self.at:
             since = item.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
             text += f" (open since {since}Z, "
             text += f"{_span(self.at - item.since)})"

@@ -87,7 +87,7 @@ class Executor:
         batch_days: int = 400,
         lease_ttl: float = 900.0,
         schemas: Mapping[str, Mapping[str, str]] | None = None,
-        on_written: Callable[[str, Sequence[date]], None] | None = None,
+        on_written: Callable[[str, Sequence[date], Sequence[str | None], str], None] | None = None,
     ):
         self.home = home
         self.catalog = catalog
@@ -165,6 +165,10 @@ class Executor:
         )
 
     # -- running -------------------------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     def stop(self) -> None:
         """Ask the run to stop after the writes in flight (what Ctrl-C does)."""
@@ -299,7 +303,7 @@ class Executor:
             if o[0] in ("failed", "gate_failed"):
                 self.progress.log(f"{spec.name} {d}: {o[0]}: {o[4]}")
         if written and self.on_written is not None:
-            self.on_written(spec.name, written)
+            self.on_written(spec.name, written, [outcomes[d][3] for d in written], run_id)
 
     def _retrying(self, fn: Callable[[], dict[date, Outcome]]) -> dict[date, Outcome]:
         retry = tenacity.Retrying(

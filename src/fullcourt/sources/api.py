@@ -32,10 +32,13 @@ from starlette.routing import Route
 
 from fullcourt.sources import wire
 from fullcourt.sources.faults import FaultKind, FaultProfile, StatCorrection, utc_naive
+from fullcourt.sources.teams import BDL_IDS
 
-__all__ = ["GAME_LENGTH", "League", "create_app", "serve"]
+__all__ = ["FAR_FUTURE", "GAME_LENGTH", "League", "create_app", "serve"]
 
 GAME_LENGTH = timedelta(hours=2, minutes=30)
+# Without a clock the API serves history: every game has ended, every snapshot was taken.
+FAR_FUTURE = datetime(2100, 1, 1)
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
 
@@ -110,12 +113,7 @@ class _Store:
     def _load(self, name: str) -> _SeasonData:
         tables = self.league.season(name).tables
         sched = tables["nbac_schedule"]
-        teams = sorted(set(sched.column("home_team").to_pylist()) | set(sched.column("away_team").to_pylist()))
-        data = _SeasonData(
-            name,
-            {t: _Dated.of(tables[t]) for t in tables},
-            {team: i + 1 for i, team in enumerate(teams)},
-        )
+        data = _SeasonData(name, {t: _Dated.of(tables[t]) for t in tables}, dict(BDL_IDS))
         for g, h, a, st in zip(
             sched.column("game_id").to_pylist(),
             sched.column("home_team").to_pylist(),
@@ -386,15 +384,16 @@ def _parse_day(text: str | None, param: str) -> date:
 
 def create_app(
     league: League,
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime] | None = None,
     faults: FaultProfile | None = None,
     *,
     api_keys: Mapping[str, str] | None = None,
     game_length: timedelta = GAME_LENGTH,
 ) -> Starlette:
     """The ASGI app. `api_keys` maps a service prefix ("bdl", "odds", ...) to its key;
-    requests to a keyed service need it as `Authorization` header or `apiKey` parameter."""
-    api = _Api(league, clock, faults, api_keys or {}, game_length)
+    requests to a keyed service need it as `Authorization` header or `apiKey` parameter.
+    Without `clock` the app lives in the far future: everything is final and visible."""
+    api = _Api(league, clock or (lambda: FAR_FUTURE), faults, api_keys or {}, game_length)
 
     def dated(source: str, param: str):
         async def endpoint(request: Request) -> Response:
@@ -416,9 +415,22 @@ def create_app(
     return app
 
 
-def serve(port: int, league: League, clock: Callable[[], datetime] | None = None) -> None:
-    """Run the API on 127.0.0.1:`port` with uvicorn until interrupted (wall clock by default)."""
+def serve(
+    port: int,
+    league: League | None = None,
+    clock: Callable[[], datetime] | None = None,
+    faults: FaultProfile | None = None,
+) -> None:
+    """Run the API on 127.0.0.1:`port` with uvicorn until interrupted.
+
+    Defaults: the league of seed 7 and the wall clock, so a scraper pointed at it sees
+    tonight's games as scheduled until they end.
+    """
     import uvicorn
 
-    app = create_app(league, clock or (lambda: datetime.now(timezone.utc)))
+    if league is None:
+        from fullcourt.sources.sim import League as SimLeague
+
+        league = SimLeague()
+    app = create_app(league, clock or (lambda: datetime.now(timezone.utc)), faults)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fullcourt.sources.faults import utc_naive
+from fullcourt.sources.teams import TEAM_NAMES
 
 __all__ = [
     "THREE_POINT_ZONES",
@@ -285,7 +286,9 @@ def render_pbp(rows: Sequence[Row], game_date: date, homes: Mapping[str, tuple[s
 
 
 def render_odds(rows: Sequence[Row], game_date: date) -> dict:
-    """Odds-API historical snapshots: event -> bookmaker -> player_points -> Over/Under outcomes."""
+    """Odds-API historical snapshots: event -> bookmaker -> player_points -> Over/Under outcomes.
+
+    Teams go out as bookmakers print them (full names), not as tricodes."""
     snapshots: dict[datetime, dict[str, dict]] = {}
     for r in sorted(rows, key=lambda r: (r["snapshot_at"], r["event_id"], r["bookmaker"])):
         events = snapshots.setdefault(r["snapshot_at"], {})
@@ -295,8 +298,8 @@ def render_odds(rows: Sequence[Row], game_date: date) -> dict:
                 "id": r["event_id"],
                 "sport_key": "basketball_nba",
                 "commence_time": iso_utc(r["commence_time"]),
-                "home_team": r["home_team"],
-                "away_team": r["away_team"],
+                "home_team": TEAM_NAMES.get(r["home_team"], r["home_team"]),
+                "away_team": TEAM_NAMES.get(r["away_team"], r["away_team"]),
                 "bookmakers": {},
             },
         )

@@ -1,0 +1,116 @@
+"""Phase 5: every prediction system's points, bet and confidence for every player-game with a line.
+
+Walk-forward and point-in-time: a date is predicted by models trained only on games
+before the first day of its month (`models.walkforward`). Model training is numpy and
+LightGBM, but the data moves set-based: one query fetches every labelled training row
+the batch needs, one query fetches the player-games to predict, whatever the number of
+dates. Model files and their metadata go to the home's `models/` folder and are reused
+when a date is rebuilt on the same training data.
+
+A date without any closing line yields zero rows (the planner records it `no_data`,
+"built, no rows"); a date before any model can be trained still gets the moving
+average, and every other system PASSes with the reason in `reason` — never a zero.
+A store whose feature list or version differs from the models' fails the partition
+with a `ModelError` naming the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from fullcourt.catalog import features as catalog_features
+from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.engine import gates
+from fullcourt.engine.context import BuildContext
+from fullcourt.errors import ModelError
+from fullcourt.models import walkforward
+from fullcourt.models.bundle import SYSTEMS
+
+__all__ = ["SPEC", "build"]
+
+NAME = "player_prop_predictions"
+STORE = "ml_feature_store"
+SUMMARY = "player_game_summary"
+MARKET = ("feature_version", "line", "over_price", "under_price")
+
+
+def _check_columns(store: ir.Table, dates: Sequence[date]) -> None:
+    needed = (*walkforward.IDENTITY, *catalog_features.FEATURES, *MARKET)
+    missing = [c for c in needed if c not in store.columns]
+    if missing:
+        raise ModelError(
+            f"{STORE} lacks {len(missing)} columns the models need "
+            f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''}); "
+            f"models expect feature version {catalog_features.FEATURE_VERSION}",
+            NAME,
+            dates,
+        )
+
+
+def training_rows(inputs: Mapping[str, ir.Table], before: date) -> ir.Table:
+    """Every labelled player-game strictly before `before`, in a stable order."""
+    store, summary = inputs[STORE], inputs[SUMMARY]
+    labels = summary.filter(summary.played & summary.points.notnull() & (summary.game_date < before))
+    labels = labels.select("game_id", "player_id", points=labels.points.cast("float64"))
+    s = store.filter(store.game_date < before)
+    j = s.join(labels, ["game_id", "player_id"])
+    cols = ("game_id", "player_id", "game_date", *catalog_features.FEATURES, *MARKET, "points")
+    return j.select(*cols).order_by(["game_date", "game_id", "player_id"])
+
+
+def target_rows(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
+    """The player-games of `dates` that have a closing line."""
+    store = inputs[STORE]
+    s = store.filter(store.game_date.isin(list(dates)) & store.line.notnull())
+    return s.select(*walkforward.IDENTITY, *catalog_features.FEATURES, *MARKET)
+
+
+def build(inputs: Mapping[str, ir.Table], dates: Sequence[date], ctx: BuildContext) -> ir.Table:
+    dates = sorted(set(dates))
+    _check_columns(inputs[STORE], dates)
+    target = ctx.execute(target_rows(inputs, dates))
+    if target.num_rows == 0:
+        return ibis.memtable(walkforward.OUTPUT_SCHEMA.empty_table())
+    last_cutoff = walkforward.cutoff_of(max(dates))
+    train = ctx.execute(training_rows(inputs, last_cutoff))
+    try:
+        out = walkforward.predict(train, target, ctx.models_dir)
+    except ModelError as exc:
+        raise ModelError(str(exc), NAME, dates) from exc
+    return ibis.memtable(out)
+
+
+SPEC = TableSpec(
+    NAME,
+    Phase.PREDICT,
+    keys=("game_id", "player_id", "system"),
+    build=build,
+    inputs=(Input(STORE, "all"), Input(SUMMARY, "all")),
+    expectation=Expectation.ANY,
+    extra={"expects": "scheduled"},
+    gates=(
+        gates.Unique(),
+        gates.Check(
+            "recommendation is OVER, UNDER or PASS",
+            lambda t: t.recommendation.isin(["OVER", "UNDER", "PASS"]),
+        ),
+        gates.Check(
+            "a missing prediction carries its reason and no bet",
+            lambda t: t.predicted_points.notnull()
+            | (t.reason.notnull() & (t.recommendation == "PASS")),
+        ),
+        gates.NullRate(
+            "predicted_points", 0.0, where=lambda t: t.system == "moving_average", label="baseline"
+        ),
+        gates.Range("predicted_points", 0, 120),
+    ),
+    description=(
+        f"Predicted points per player-game with a closing line by each system "
+        f"({', '.join(SYSTEMS)}), with OVER/UNDER/PASS, confidence, price taken and model "
+        f"version; walk-forward by month."
+    ),
+)
