@@ -77,19 +77,26 @@ class Runtime:
         return Calendar.from_payload(self.ledger.load_calendar())
 
 
-def _wiring(home: Home, extras: dict) -> dict:
+def _wiring(home: Home, extras: dict, clock=None) -> dict:
+    """Source clients and stores for this home; `clock` makes sources answer as of then."""
     factory = extras.get("wiring")
-    return factory(home) if factory else {}
+    if not factory:
+        return {}
+    return factory(home, clock=clock) if clock is not None else factory(home)
 
 
 def open_writer(
-    home: Home, catalog_spec: str | None = None, progress: Progress | None = None, **kwargs
+    home: Home,
+    catalog_spec: str | None = None,
+    progress: Progress | None = None,
+    clock=None,
+    **kwargs,
 ) -> Runtime:
     home.ensure()
     catalog, extras = load_catalog(catalog_spec)
     ledger = Ledger(home.ledger_path)
     wh = Warehouse(home.warehouse_path)
-    wiring = _wiring(home, extras)
+    wiring = _wiring(home, extras, clock)
     wiring.update(kwargs)
     ex = Executor(home, catalog, wh, ledger, new_holder(), progress=progress, **wiring)
     return Runtime(home, catalog, ledger, wh, ex, extras)

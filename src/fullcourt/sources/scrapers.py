@@ -54,7 +54,10 @@ class PagedScraper(Scraper):
             response = get(self.service, self.path, params)
             if response.status_code != 200:
                 return response.status_code, response.content
-            page = json.loads(response.content)  # a broken page is a malformed payload
+            try:
+                page = json.loads(response.content)
+            except ValueError:  # a broken page makes the whole date's payload malformed
+                return 200, response.content
             records.extend(page.get("data") or [])
             cursor = (page.get("meta") or {}).get("next_cursor")
             pages += 1

@@ -10,6 +10,7 @@ query per table, whatever the number of dates.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,22 +42,54 @@ def _ident(name: str) -> str:
 class Warehouse:
     """One DuckDB file, opened by one process at a time (DuckDB's own rule)."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None):
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        wait: float = 0.0,
+    ):
         self.path = Path(path)
-        try:
-            self._raw = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise errors.HomeBusy(
-                    f"warehouse {self.path} is held by another fullcourt process; "
-                    "wait for it to finish (`fullcourt status` reads the ledger meanwhile)"
-                ) from exc
-            raise errors.HomeError(f"cannot open warehouse {self.path}: {exc}") from exc
-        if threads:
-            self._raw.execute(f"SET threads = {int(threads)}")
-        self.con = ibis.duckdb.from_connection(self._raw)
+        self.read_only = read_only
+        self.threads = threads
         self._lock = threading.Lock()
         self.query_seconds = 0.0
+        self._generation = 0
+        self._connect(wait)
+
+    def _connect(self, wait: float) -> None:
+        """Open the file, waiting up to `wait` seconds for another process to let it go."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._raw = duckdb.connect(str(self.path), read_only=self.read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise errors.HomeError(f"cannot open warehouse {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise errors.HomeBusy(
+                        f"warehouse {self.path} is held by another fullcourt process; "
+                        "wait for it to finish or pass --wait "
+                        "(`fullcourt status` reads the ledger meanwhile)"
+                    ) from exc
+                time.sleep(0.2)
+        if self.threads:
+            self._raw.execute(f"SET threads = {int(self.threads)}")
+        self.con = ibis.duckdb.from_connection(self._raw)
+        self._generation += 1
+        self.suspended = False
+
+    def suspend(self) -> None:
+        """Let go of the file between bursts of work, so another runner can write."""
+        if not self.suspended:
+            self._raw.close()
+            self.suspended = True
+
+    def resume(self, wait: float = 3600.0) -> None:
+        if self.suspended:
+            self._connect(wait)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -75,8 +108,6 @@ class Warehouse:
 
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run an Ibis expression on a private cursor (safe from several threads)."""
-        import time
-
         t0 = time.perf_counter()
         sql = self.con.compile(expr)
         cur = self._cursor()
@@ -117,8 +148,6 @@ class Warehouse:
             f"(sum(hash(t)::HUGEINT) % {_U64})::UBIGINT "
             f"FROM {_ident(table)} t {where} GROUP BY game_date"
         )
-        import time
-
         t0 = time.perf_counter()
         rows = self.sql(query, params)
         self.query_seconds += time.perf_counter() - t0
@@ -130,8 +159,6 @@ class Warehouse:
         self, table: str, dates: Sequence[date], expr: ir.Table | pa.Table
     ) -> int:
         """Atomically replace `dates` of `table` with the rows of `expr` on those dates."""
-        import time
-
         dates = sorted(set(dates))
         t0 = time.perf_counter()
         cur = self._cursor()
@@ -188,10 +215,11 @@ class Warehouse:
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         local = _local.__dict__.setdefault("cursors", {})
-        cur = local.get(id(self))
+        key = (id(self), self._generation)
+        cur = local.get(key)
         if cur is None:
             cur = self._raw.cursor()
-            local[id(self)] = cur
+            local[key] = cur
         return cur
 
     def _register_memtables(self, cur: duckdb.DuckDBPyConnection, expr: ir.Table) -> None:

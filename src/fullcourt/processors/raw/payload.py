@@ -1,0 +1,144 @@
+"""Shared parsing of provider payloads into raw tables (not a table itself).
+
+Every phase-2 parser does the same four things: decode JSON, validate it against the
+provider's shape with pydantic, normalise units and names, and emit exactly the columns
+of `RAW_SCHEMAS`. A payload that fails the first two is the provider's fault and raises
+`PayloadInvalid` with a reason precise enough to act on (which field of which record);
+the executor then quarantines the bytes. Duplicated records — providers do resend rows —
+are dropped on the table's key, keeping the first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import pydantic
+
+from fullcourt import errors
+from fullcourt.catalog.schemas import RAW_SCHEMAS
+
+__all__ = [
+    "ARROW_TYPES",
+    "Model",
+    "clean_name",
+    "decode",
+    "dedupe",
+    "minutes",
+    "season_of_year",
+    "to_table",
+    "utc",
+]
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class Model(pydantic.BaseModel):
+    """Provider records: unknown fields are ignored, known ones are type-checked."""
+
+    model_config = pydantic.ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def decode(body: bytes, model: type[M], table: str, game_date: date) -> M:
+    """JSON bytes validated as `model`, or `PayloadInvalid` saying what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.PayloadInvalid(
+            f"{table} {game_date}: malformed JSON ({len(body)} bytes): {exc}", table, [game_date]
+        ) from None
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise errors.PayloadInvalid(
+            f"{table} {game_date}: {where}: {first['msg']}{more}", table, [game_date]
+        ) from None
+
+
+def invalid(table: str, game_date: date, reason: str) -> errors.PayloadInvalid:
+    return errors.PayloadInvalid(f"{table} {game_date}: {reason}", table, [game_date])
+
+
+_CLOCK = re.compile(r"^\s*(\d+)(?::(\d{1,2})(?:\.(\d+))?)?\s*$")
+_ISO = re.compile(r"^P(?:T)?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def minutes(value: str | float | int | None) -> float | None:
+    """Minutes played as decimal minutes from "MM:SS", "MM", ISO "PT34M12.00S" or a number.
+
+    Empty strings and NULL are unknown (None); rounded to the second.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return round(float(value), 4)
+    text = value.strip()
+    if not text:
+        return None
+    m = _ISO.match(text.upper())
+    if m and any(m.groups()):
+        h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        return round(h * 60 + mi + s / 60.0, 4)
+    m = _CLOCK.match(text)
+    if m:
+        whole, secs, frac = m.groups()
+        seconds = int(secs or 0) + (float(f"0.{frac}") if frac else 0.0)
+        return round(int(whole) + seconds / 60.0, 4)
+    raise ValueError(f"unreadable minutes {value!r}")
+
+
+def clean_name(name: str | None) -> str | None:
+    """Player names with single spaces; "Last, First" turned around to "First Last"."""
+    if name is None:
+        return None
+    text = " ".join(name.split())
+    if "," in text:
+        last, _, first = text.partition(",")
+        text = f"{first.strip()} {last.strip()}".strip()
+    return text or None
+
+
+def season_of_year(first_year: int) -> str:
+    return f"{first_year}-{(first_year + 1) % 100:02d}"
+
+
+def utc(moment: datetime) -> datetime:
+    """Naive UTC, the warehouse's timestamp convention."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def dedupe(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapping[str, Any]]:
+    seen: set[tuple] = set()
+    out = []
+    for r in rows:
+        k = tuple(r[c] for c in keys)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+def to_table(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows as a table with exactly the columns and types of `RAW_SCHEMAS[table]`."""
+    schema = RAW_SCHEMAS[table]
+    return pa.table(
+        {c: pa.array([r[c] for r in rows], ARROW_TYPES[t]) for c, t in schema.items()}
+    )
