@@ -16,7 +16,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import click
@@ -39,6 +40,7 @@ from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
 from fullcourt.engine.executor import Request, RunResult
 from fullcourt.engine.planner import GAP_STATUSES, STATUSES, PartitionStatus, make_plan
+from fullcourt.engine.runner import EASTERN
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
 
 __all__ = ["app", "main"]
@@ -189,10 +191,16 @@ def _plan(state: State, tables: list[str], dates: list[date], force: bool, as_js
 
 
 def _execute(
-    state: State, command: str, tables: list[str], dates: list[date], force: bool, as_json: bool
+    state: State,
+    command: str,
+    tables: list[str],
+    dates: list[date],
+    force: bool,
+    as_json: bool,
+    wait: float = 0.0,
 ) -> int:
     with RichProgress(enabled=err.is_terminal and not as_json) as progress:
-        rt = open_writer(state.home, progress=progress)
+        rt = open_writer(state.home, progress=progress, wait=wait)
         try:
             assert rt.executor is not None
             run_id = rt.ledger.start_run(command, rt.executor.holder)
@@ -251,6 +259,9 @@ _END = typer.Option(None, "--end", help="Last game date, YYYY-MM-DD.")
 _SEASON = typer.Option(None, "--season", help="Season(s): 2023-24, 2021-22:2024-25.")
 _JSON = typer.Option(False, "--json", help="Machine-readable output.")
 _DRY = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
+_WAIT = typer.Option(
+    0.0, "--wait", min=0.0, help="Seconds to wait for another runner to release the warehouse."
+)
 
 
 @app.command()
@@ -264,6 +275,7 @@ def backfill(
     force: bool = typer.Option(False, "--force", help="Rebuild partitions that are complete."),
     dry_run: bool = _DRY,
     as_json: bool = _JSON,
+    wait: float = _WAIT,
 ) -> None:
     """Build every phase for a date range, in dependency order, validating between phases."""
     state = _state(ctx)
@@ -273,7 +285,7 @@ def backfill(
     if dry_run:
         _exit(_plan(state, chosen, dates, force, as_json))
         return
-    _exit(_execute(state, "backfill", chosen, dates, force, as_json))
+    _exit(_execute(state, "backfill", chosen, dates, force, as_json, wait))
 
 
 @app.command()
@@ -314,6 +326,7 @@ def heal(
     season: str | None = _SEASON,
     dry_run: bool = _DRY,
     as_json: bool = _JSON,
+    wait: float = _WAIT,
 ) -> None:
     """Plan every gap of every table and run it."""
     state = _state(ctx)
@@ -326,7 +339,7 @@ def heal(
     if dry_run:
         _exit(_plan(state, catalog.names(), dates, False, as_json))
         return
-    _exit(_execute(state, "heal", catalog.names(), dates, False, as_json))
+    _exit(_execute(state, "heal", catalog.names(), dates, False, as_json, wait))
 
 
 @app.command()
@@ -483,6 +496,110 @@ def demo(
     _exit(code)
 
 
+class SimClock:
+    """A clock the user advances: sources answer, and the runner plans, as of then."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, step: timedelta) -> None:
+        self.now += step
+
+
+def _duration(text: str, flag: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        return timedelta(seconds=float(text[:-1]) * units[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        raise errors.UsageError(f"{flag} {text!r} is not a duration (use 30s, 15m, 1h, 1d)") from None
+
+
+def _moment(text: str, flag: str) -> datetime:
+    """A date means 09:00 US/Eastern that day: last night's games are over, tonight's ahead."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime.combine(day, dtime(9, 0), EASTERN).astimezone(UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise errors.UsageError(f"{flag} {text!r} is not a date or ISO date-time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=EASTERN)).astimezone(UTC)
+
+
+@app.command("run")
+def run_forever(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="One tick (fetch, react, sweep), then exit."),
+    sweep_every: str = typer.Option("1h", "--sweep-every", help="How often to plan everything."),
+    interval: str = typer.Option("15m", "--interval", help="Wall-clock time between ticks."),
+    until: str | None = typer.Option(None, "--until", help="Stop once the clock passes this date/time."),
+    simulate: str | None = typer.Option(
+        None, "--simulate", help="Run on a simulated clock starting at this date (09:00 ET)."
+    ),
+    step: str = typer.Option("1d", "--step", help="Simulated time between ticks."),
+    recheck_days: int = typer.Option(3, "--recheck-days", min=0, help="Days fetched again for late data and corrections."),
+    bus_url: str | None = typer.Option(None, "--bus", envvar="FULLCOURT_BUS", help="memory://, null:// or redis://host:port/db"),
+    webhook: str | None = typer.Option(None, "--webhook", envvar="FULLCOURT_WEBHOOK", help="Gap alerts are POSTed here."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per tick."),
+) -> None:
+    """The long-running mode: fetch after games end, react to events, sweep for gaps."""
+    from fullcourt.engine import alerts, events
+    from fullcourt.engine.runner import Runner
+
+    state = _state(ctx)
+    every = _duration(sweep_every, "--sweep-every")
+    pause = _duration(interval, "--interval")
+    stride = _duration(step, "--step")
+    stop_at = _moment(until, "--until") if until else None
+    clock = SimClock(_moment(simulate, "--simulate")) if simulate else (lambda: datetime.now(UTC))
+    bus = events.open_bus(bus_url)
+    rt = open_writer(state.home, clock=clock, wait=3600.0)
+    assert rt.executor is not None and rt.warehouse is not None
+
+    def alert(report: alerts.AlertReport) -> None:
+        for line in report.lines():
+            err.print(f"[yellow]{line}[/]")
+        if webhook:
+            alerts.post_webhook(webhook, report)
+
+    runner = Runner(
+        rt.executor, rt.ledger, bus, clock, sweep_every=every, recheck_days=recheck_days,
+        on_alert=alert, memory=alerts.GapMemory.in_home(state.home),
+    )
+    try:
+        while True:
+            rt.warehouse.resume()
+            rt.executor.refresh()
+            report = runner.tick()
+            rt.warehouse.suspend()
+            line = {
+                "at": report.at.isoformat(), "today": report.today.isoformat(),
+                "written": report.written, "failed": report.failed, "events": report.events,
+                "swept": report.swept, "gaps": report.gaps,
+            }
+            if as_json:
+                sys.stdout.write(json.dumps(line) + "\n")
+                sys.stdout.flush()
+            else:
+                out.print(
+                    f"{report.today} tick: {report.written} written, {report.failed} failed, "
+                    f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
+                )
+            if once or report.interrupted or (stop_at is not None and clock() >= stop_at):
+                break
+            if isinstance(clock, SimClock):
+                clock.advance(stride)
+            else:
+                time.sleep(pause.total_seconds())
+    finally:
+        bus.close()
+        rt.close()
+
+
 @sources_app.command("serve")
 def sources_serve(
     port: int = typer.Option(8765, "--port", min=1, max=65535),
@@ -519,6 +636,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted: run the same command again to resume[/]")
         sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

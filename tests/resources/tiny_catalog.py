@@ -112,4 +112,4 @@ FORM_SPEC = TableSpec(
 def build_catalog() -> tuple[Catalog, dict]:
     catalog = Catalog([GAMES_SPEC, SCORES_SPEC, FORM_SPEC], schedule="games")
     batch = int(os.environ.get("TINY_BATCH", "0"))
-    return catalog, {"wiring": lambda home: {"batch_days": batch} if batch else {}}
+    return catalog, {"wiring": lambda home, clock=None: {"batch_days": batch} if batch else {}}

@@ -90,12 +90,14 @@ def open_writer(
     catalog_spec: str | None = None,
     progress: Progress | None = None,
     clock=None,
+    wait: float = 0.0,
     **kwargs,
 ) -> Runtime:
+    """Everything a run needs; `wait` seconds for another runner to let go of the warehouse."""
     home.ensure()
     catalog, extras = load_catalog(catalog_spec)
     ledger = Ledger(home.ledger_path)
-    wh = Warehouse(home.warehouse_path)
+    wh = Warehouse(home.warehouse_path, wait=wait)
     wiring = _wiring(home, extras, clock)
     wiring.update(kwargs)
     ex = Executor(home, catalog, wh, ledger, new_holder(), progress=progress, **wiring)
