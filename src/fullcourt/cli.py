@@ -506,7 +506,8 @@ class SimClock:
         return self.now
 
     def advance(self, step: timedelta) -> None:
-        self.now += step
+        # wall-clock arithmetic in Eastern time: 09:00 stays 09:00 across DST changes
+        self.now = (self.now.astimezone(EASTERN) + step).astimezone(UTC)
 
 
 def _duration(text: str, flag: str) -> timedelta:
@@ -574,7 +575,8 @@ def run_forever(
         while True:
             rt.warehouse.resume()
             rt.executor.refresh()
-            report = runner.tick()
+            final = once or (stop_at is not None and clock() >= stop_at)
+            report = runner.tick(sweep=True if final else None)  # the last tick always sweeps
             rt.warehouse.suspend()
             line = {
                 "at": report.at.isoformat(), "today": report.today.isoformat(),
@@ -589,7 +591,7 @@ def run_forever(
                     f"{report.today} tick: {report.written} written, {report.failed} failed, "
                     f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
                 )
-            if once or report.interrupted or (stop_at is not None and clock() >= stop_at):
+            if final or report.interrupted:
                 break
             if isinstance(clock, SimClock):
                 clock.advance(stride)

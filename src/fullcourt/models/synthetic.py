@@ -141,7 +141,7 @@ def _assemble(df: pd.DataFrame, rng: np.random.Generator, line_noise: float, lin
         store[name] = np.asarray(v, dtype=np.float64) if v is not None else rng.normal(0, 1, n)
     mu = df["mu"].to_numpy()
     has_line = (rng.random(n) < line_share) & (mu > 3)
-    line = np.round((mu + rng.normal(0, line_noise, n)) * 2) / 2
+    line = np.floor(mu + rng.normal(0, line_noise, n)) + 0.5  # books hang half points
     price = rng.choice([-120.0, -115.0, -110.0, -105.0, 100.0], n)
     store["feature_version"] = catalog_features.FEATURE_VERSION
     store["line"] = np.where(has_line, line, np.nan)

@@ -20,7 +20,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
@@ -432,5 +432,5 @@ def serve(
         from fullcourt.sources.sim import League as SimLeague
 
         league = SimLeague()
-    app = create_app(league, clock or (lambda: datetime.now(timezone.utc)), faults)
+    app = create_app(league, clock or (lambda: datetime.now(UTC)), faults)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

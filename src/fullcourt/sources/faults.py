@@ -19,7 +19,7 @@ import enum
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 __all__ = ["Fault", "FaultKind", "FaultProfile", "StatCorrection", "utc_naive"]
 
@@ -42,7 +42,7 @@ def utc_naive(moment: datetime) -> datetime:
     """The same instant as a naive UTC datetime; naive input is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass

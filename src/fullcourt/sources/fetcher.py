@@ -18,11 +18,11 @@ are fetched concurrently by a small thread pool; one `httpx.Client` serves them 
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -61,7 +61,7 @@ class RetryPolicy:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

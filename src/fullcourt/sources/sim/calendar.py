@@ -185,10 +185,8 @@ def regular_schedule(cal: SeasonCalendar, rng: np.random.Generator) -> RegularSc
     weekday_weight = np.array([0.9, 0.8, 1.25, 0.75, 1.1, 1.15, 0.75])  # Mon..Sun
     d_idx = 0
     while left:
-        if d_idx < len(days):
-            day = days[d_idx]
-        else:  # a few stragglers: extend past the nominal end
-            day = days[-1] + (d_idx - len(days) + 1)
+        # a few stragglers extend past the nominal end
+        day = days[d_idx] if d_idx < len(days) else days[-1] + (d_idx - len(days) + 1)
         date_ = cal.date_of(day)
         days_left = max(len(days) - d_idx, 1)
         wd = weekday_weight[date_.weekday()]

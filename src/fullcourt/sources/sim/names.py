@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = ["NameBook"]
 
-_FIRST = (
+_FIRST = (  # noqa: SIM905 - one long string reads better than 150 quoted names
     "Aaron Adrian Alec Alex Andre Anthony Austin Bennett Blake Bradley Brandon Bryce Caleb "
     "Cameron Carter Chris Cody Cole Collin Corey Dalton Damian Daniel Darius Davion Dejounte "
     "Derrick Desmond Devin Dillon Dominic Donovan Dylan Elijah Emmanuel Eric Ethan Evan "
@@ -23,7 +23,7 @@ _FIRST = (
     "Dāvis Jonas Kristaps Luka Mikal Nicolás Théo Álex Domantas Dario Goran Sergio Andrés"
 ).split()
 
-_LAST = (
+_LAST = (  # noqa: SIM905
     "Adams Allen Anderson Bailey Baker Banks Barnes Bates Bell Bennett Brooks Brown Bryant "
     "Burke Butler Caldwell Carter Chambers Clark Coleman Collins Cook Cooper Craig Cross "
     "Cunningham Daniels Davis Dawson Dixon Douglas Duncan Edwards Ellis Evans Fields Fisher "

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from fullcourt.sources.sim.franchises import TRICODES
 from fullcourt.catalog.features import ZONES
+from fullcourt.sources.sim.franchises import TRICODES
 from fullcourt.sources.sim.roster import ZONE_POINTS
 from fullcourt.sources.sim.season import PLAYS, SeasonArrays, stream
 from fullcourt.sources.sim.tables import coded, dates, table_of

@@ -138,7 +138,7 @@ def play_postseason(
 
     seeds = {}
     for east in (True, False):
-        teams = np.flatnonzero(_CONF == east)
+        teams = np.flatnonzero(east == _CONF)
         seeds[east] = teams[np.argsort(-strength[teams], kind="stable")]
     # play-in: Tuesday (East) and Wednesday (West), deciders on Friday
     tuesday = end + ((1 - weekday_of(end)) % 7 or 7)
