@@ -175,17 +175,34 @@ class World:
     def __init__(self, table_specs: list[TableSpec], calendar: Calendar):
         self.specs = {s.name: s for s in table_specs}
         self.catalog = Catalog(table_specs, schedule=SCHED)
+        # Versions as `derive` accepts them: hashing each generated catalog's processor
+        # source (this module) would cost more than the planner itself. The catalog's own
+        # versions are exercised by the literal examples below.
+        self.versions = {s.name: _hex(s.name, s.version) for s in table_specs}
         self.calendar = calendar
         self.universe = universe_of(calendar)
         self.facts: dict[str, dict[date, Facts]] = {}
         self.attempts: dict[Key, Attempt] = {}
         self.leases: dict[Key, str] = {}
         self.runs = 0
+        self.log: list[str] = []  # what was done to the ledger, for a readable failure
+
+    def __repr__(self) -> str:
+        tables = "; ".join(
+            f"{s.name}({s.phase.value}, {s.expectation.value}, boot={s.bootstrap_days}, "
+            f"types={sorted(s.season_types)}, expects={s.extra.get('expects', 'final')}, "
+            f"inputs={[(i.table, i.window) for i in s.inputs]})"
+            for s in self.specs.values()
+        )
+        days = "; ".join(
+            f"{d} {dict(g.scheduled)}/{dict(g.final)}" for d, g in sorted(self.calendar.days.items())
+        )
+        return f"World(tables: {tables}\n calendar: {days}\n ledger: {self.log})"
 
     def derive(self) -> dict[Key, PartitionStatus]:
         return derive(
             self.catalog, self.calendar, self.universe, self.facts, self.attempts,
-            self.leases, holder=HOLDER,
+            self.leases, holder=HOLDER, code_versions=self.versions,
         )
 
     def write(self, st_: PartitionStatus, fingerprint: str | None = None) -> None:
@@ -197,7 +214,7 @@ class World:
         self.attempts[(st_.table, st_.game_date)] = Attempt(
             run_id=f"run{self.runs}", status="success", rows=rows, games=games,
             fingerprint=fp, input_fp=st_.input_fp,
-            code_version=self.catalog.code_versions[st_.table], error=None, holder=HOLDER,
+            code_version=self.versions[st_.table], error=None, holder=HOLDER,
             attempt=1,
         )
         tf = self.facts.setdefault(st_.table, {})
@@ -241,6 +258,7 @@ def worlds(draw, mutate: bool = True, other_leases: bool = True) -> World:
     w = World(draw(specs()), draw(calendars()))
     if draw(st.booleans()):
         w.execute()  # start from a fully built warehouse half of the time
+        w.log.append(f"built in {w.runs} rounds")
     if not mutate:
         return w
     games = set(game_dates_all(w.calendar))
@@ -250,6 +268,7 @@ def worlds(draw, mutate: bool = True, other_leases: bool = True) -> World:
         k = draw(st.sampled_from(keys))
         kind = draw(st.sampled_from(MUTATIONS))
         att = w.attempts.get(k)
+        w.log.append(f"{kind} {k[0]} {k[1]}")
         if kind == "drop":
             w.attempts.pop(k, None)
             w.facts.get(k[0], {}).pop(k[1], None)
@@ -261,7 +280,7 @@ def worlds(draw, mutate: bool = True, other_leases: bool = True) -> World:
                 draw(st.integers(0, 9)), draw(st.integers(0, 6)), draw(st.sampled_from(FPS))
             )
         elif kind == "fresh" or att is None:
-            version = w.catalog.code_versions[k[0]]
+            version = w.versions[k[0]]
             w.attempts[k] = Attempt(
                 run_id="r0", status=draw(st.sampled_from(ATTEMPT_STATUSES)),
                 rows=draw(st.integers(0, 9)), games=draw(st.integers(0, 6)),
@@ -280,6 +299,7 @@ def worlds(draw, mutate: bool = True, other_leases: bool = True) -> World:
             w.attempts[k] = replace(att, fingerprint=draw(st.sampled_from((None, *FPS))))
         elif kind == "games":
             w.attempts[k] = replace(att, games=max(0, (att.games or 0) - 1))
+        w.log.append(f"  -> {w.attempts.get(k)} {w.facts.get(k[0], {}).get(k[1])} {w.leases.get(k)}")
     return w
 
 
@@ -309,7 +329,7 @@ def test_complete_only_when_built_and_every_input_in_the_window_is_ready(w: Worl
             continue
         att = w.attempts.get((t, d))
         assert att is not None and att.status == "success", (t, d, att)
-        assert att.code_version == w.catalog.code_versions[t]
+        assert att.code_version == w.versions[t]
         assert att.input_fp == st_.input_fp
         spec = w.specs[t]
         if spec.expectation is Expectation.GAMES and t != SCHED:
@@ -324,20 +344,26 @@ def test_complete_only_when_built_and_every_input_in_the_window_is_ready(w: Worl
 
 @PROPERTY
 @given(worlds())
-def test_blocked_names_an_upstream_root_cause_that_is_not_blocked(w: World) -> None:
+def test_root_causes_are_upstream_roots_that_are_not_blocked(w: World) -> None:
+    """`blocked` always names what to fix; a correction's downstream is `stale` behind it."""
     statuses = w.derive()
     for (t, d), st_ in statuses.items():
-        if st_.status != "blocked":
-            assert st_.root_cause is None
+        if st_.status == "blocked":
+            assert st_.root_cause is not None, st_
+        if st_.root_cause is None:
             continue
-        assert st_.root_cause is not None, (t, d)
+        assert st_.status in {"blocked", "stale"}, st_
         root_table, root_date = st_.root_cause
         root = statuses[st_.root_cause]
-        # the root is the thing to fix (or wait for): never itself blocked, never ready
+        # the root is the thing to fix (or wait for): never blocked, never ready, a root
         assert root.status in (GAP_STATUSES - {"blocked"}) | {"running"}, (st_, root)
+        assert root.root_cause is None, (st_, root)
         assert root_table in upstream(w.catalog, t)
         assert root_date <= d
         assert f"{root_table} {root_date}" in st_.reason
+        if st_.status == "stale":  # rebuilt after an upstream correction, so built before
+            assert root.status == "stale", (st_, root)
+            assert w.attempts[(t, d)].status in {"success", "gate_failed"}
 
 
 @PROPERTY
@@ -378,8 +404,10 @@ def test_plan_runs_only_gaps_and_lists_inputs_first(w: World) -> None:
         assert step.dates or step.waiting
         for d in step.dates:
             assert statuses[(step.table, d)].status in RUNNABLE_STATUSES
+            assert statuses[(step.table, d)].root_cause is None
         for d in step.waiting:
-            assert statuses[(step.table, d)].status == "blocked"
+            waits = statuses[(step.table, d)]
+            assert waits.status in {"blocked", "stale"} and waits.root_cause is not None
     planned = {(s.table, d) for s in plan.steps for d in (*s.dates, *s.waiting)}
     for k, st_ in statuses.items():
         if st_.status in RUNNABLE_STATUSES:
@@ -415,30 +443,301 @@ def test_a_stat_correction_makes_exactly_its_windows_stale(w: World, data) -> No
     w.facts[table][x] = replace(w.facts[table][x], fingerprint=new_fp)
     w.attempts[(table, x)] = replace(w.attempts[(table, x)], fingerprint=new_fp)
 
-    expected_stale: set[Key] = set()
-    expected_blocked: set[Key] = set()
+    # Independently from the windows: a built partition that reads the corrected one
+    # is stale; one whose window reaches a stale partition is stale behind it.
+    direct: set[Key] = set()
+    behind: set[Key] = set()
     for spec in w.specs.values():  # generated in dependency order
         for d in w.universe:
             if (spec.name, d) not in w.attempts or spec.name == SCHED:
                 continue
-            reach = [(i.table, y) for i in declared_inputs(spec)
-                     for y in window_dates(i.window, d, w.calendar)]
-            if any(k in expected_stale or k in expected_blocked for k in reach):
-                expected_blocked.add((spec.name, d))
+            reach = {(i.table, y) for i in declared_inputs(spec)
+                     for y in window_dates(i.window, d, w.calendar)}
+            if reach & (direct | behind):
+                behind.add((spec.name, d))
             elif (table, x) in reach:
-                expected_stale.add((spec.name, d))
+                direct.add((spec.name, d))
 
     after = w.derive()
-    assert after[(table, x)].status == before[(table, x)].status
+    assert after[(table, x)] == before[(table, x)]
     stale = {k for k, s in after.items() if s.status == "stale"}
-    blocked = {k for k, s in after.items() if s.status == "blocked"}
-    assert stale == expected_stale
-    assert blocked == expected_blocked
-    for k in stale:
+    assert stale == direct | behind
+    assert {k for k, s in after.items() if s.status == "blocked"} == set()
+    for k in direct:
         assert after[k].reason == "an input partition changed since built"
+        assert after[k].root_cause is None
+    for k in behind:
+        assert after[k].root_cause in direct
     for k, s in after.items():
-        if k not in stale | blocked:
+        if k not in stale:
             assert s == before[k]
 
     healed = w.execute()
     assert all(s.status in READY_STATUSES for s in healed.values())
+
+
+@PROPERTY
+@given(worlds(mutate=False), st.data())
+def test_a_code_change_is_stale_over_the_table_and_behind_it_downstream(w: World, data) -> None:
+    w.execute()
+    before = w.derive()
+    built = sorted({t for t, _ in w.attempts if t != SCHED})
+    assume(built)
+    table = data.draw(st.sampled_from(built), label="changed table")
+    w.versions = dict(w.versions, **{table: "changed"})
+
+    own = {k for k in w.attempts if k[0] == table}
+    behind: set[Key] = set()
+    for spec in w.specs.values():
+        for d in w.universe:
+            if (spec.name, d) not in w.attempts or spec.name in (SCHED, table):
+                continue
+            reach = {(i.table, y) for i in declared_inputs(spec)
+                     for y in window_dates(i.window, d, w.calendar)}
+            if reach & (own | behind):
+                behind.add((spec.name, d))
+
+    after = w.derive()
+    assert {k for k, s in after.items() if s.status == "stale"} == own | behind
+    assert {k for k, s in after.items() if s.status == "blocked"} == set()
+    for k in own:
+        assert after[k].reason == "code changed since built" and after[k].root_cause is None
+    for k in behind:
+        assert after[k].root_cause in own
+    for k, s in after.items():
+        if k not in own | behind:
+            assert s == before[k]
+    assert all(s.status in READY_STATUSES for s in w.execute().values())
+
+
+# -- literal examples: values in, statuses out -------------------------------------------
+#
+#   sched (2) -> box (2) -> feat (4, box over 2 previous game dates, 2 bootstrap days)
+#                                -> pred (5, same date, due for scheduled games too)
+#
+# Game days of 2023-24: Oct 24, 25, 27, 28, 30 (two final games each) and Oct 31 (two
+# games scheduled, none final yet). Oct 26 and 29 have no games.
+
+D = {n: date(2023, 10, n) for n in range(20, 32)}
+GAME_DAYS = [D[24], D[25], D[27], D[28], D[30]]
+UNIVERSE = [D[n] for n in range(22, 32)]
+
+
+def example_specs(box_version: str = "1") -> list[TableSpec]:
+    return [
+        TableSpec(SCHED, Phase.RAW, ("game_id",), build=_build, expectation=Expectation.ANY),
+        TableSpec("box", Phase.RAW, ("game_id",), build=_build, version=box_version),
+        TableSpec("feat", Phase.PRECOMPUTE, ("game_id",), build=_build,
+                  inputs=(Input("box", 2),), bootstrap_days=2),
+        TableSpec("pred", Phase.PREDICT, ("game_id",), build=_build,
+                  inputs=(Input("feat", 0),), extra={"expects": "scheduled"}),
+    ]
+
+
+def example_calendar() -> Calendar:
+    rows = [{"game_date": d, "season": "2023-24", "season_type": "regular", "scheduled": 2,
+             "final": 2} for d in GAME_DAYS]
+    rows.append({"game_date": D[31], "season": "2023-24", "season_type": "regular",
+                 "scheduled": 2, "final": 0})
+    return Calendar.from_rows(rows)
+
+
+class Example(World):
+    """The example catalog, with the catalog's own code versions, fully built."""
+
+    def __init__(self, box_version: str = "1"):
+        super().__init__(example_specs(box_version), example_calendar())
+        self.universe = UNIVERSE
+        self.versions = dict(self.catalog.code_versions)
+        self.execute()
+
+    def table(self, name: str) -> dict[date, str]:
+        statuses = self.derive()
+        return {d: statuses[(name, d)].status for d in self.universe}
+
+    def fail(self, name: str, d: date, status: str, error: str | None = None, **kw) -> None:
+        att = self.attempts[(name, d)]
+        self.attempts[(name, d)] = replace(att, status=status, error=error, **kw)
+
+
+def by_day(**statuses: str) -> dict[date, str]:
+    """`by_day(d24="complete", ...)`, every other day of UNIVERSE `no_data`."""
+    out = dict.fromkeys(UNIVERSE, "no_data")
+    out.update({D[int(k[1:])]: v for k, v in statuses.items()})
+    return out
+
+
+def test_example_built_from_scratch() -> None:
+    w = Example()
+    assert w.table(SCHED) == dict.fromkeys(UNIVERSE, "no_data") | dict.fromkeys(
+        [*GAME_DAYS, D[31]], "complete"
+    )
+    assert w.table("box") == by_day(d24="complete", d25="complete", d27="complete",
+                                    d28="complete", d30="complete")
+    # predictions are due for the scheduled games of Oct 31 already
+    assert w.table("pred") == by_day(d24="complete", d25="complete", d27="complete",
+                                     d28="complete", d30="complete", d31="complete")
+    s = w.derive()
+    assert s[("box", D[26])].reason == "no games scheduled"
+    assert s[("box", D[31])].reason == "no games of this date are final yet"
+
+
+def test_first_game_days_of_a_season_are_bootstrap() -> None:
+    w = Example()
+    assert w.table("feat") == by_day(d24="bootstrap", d25="bootstrap", d27="complete",
+                                     d28="complete", d30="complete")
+    s = w.derive()
+    assert s[("feat", D[24])].reason == "game day 1 of 2023-24; needs 2 days of history"
+    assert s[("feat", D[25])].reason == "game day 2 of 2023-24; needs 2 days of history"
+    assert ("feat", D[24]) not in w.attempts
+
+
+def test_nothing_but_the_schedule_runs_before_the_schedule_is_built() -> None:
+    w = World(example_specs(), example_calendar())
+    w.universe = UNIVERSE
+    s = w.derive()
+    assert {s[(SCHED, d)].status for d in UNIVERSE} == {"never_ran"}
+    for d in UNIVERSE:  # even days without games: unknown until the schedule says so
+        assert s[("box", d)].status == "blocked"
+        assert s[("box", d)].root_cause == (SCHED, d)
+        assert s[("pred", d)].root_cause == (SCHED, d)
+    plan = make_plan(w.catalog, s, w.catalog.names(), UNIVERSE)
+    assert [(st_.table, len(st_.dates), len(st_.waiting)) for st_ in plan.steps] == [
+        (SCHED, 10, 0), ("box", 0, 10), ("feat", 0, 10), ("pred", 0, 10)
+    ]
+
+
+def test_blocked_names_the_root_cause_not_the_nearest_input() -> None:
+    w = Example()
+    w.fail("box", D[27], "failed", "HTTP 500 from stats.nba.com")
+    assert w.table("box") == by_day(d24="complete", d25="complete", d27="failed",
+                                    d28="complete", d30="complete")
+    # feat reaches back two game dates: Oct 27 is in the windows of Oct 27, 28 and 30
+    assert w.table("feat") == by_day(d24="bootstrap", d25="bootstrap", d27="blocked",
+                                     d28="blocked", d30="blocked")
+    assert w.table("pred") == by_day(d24="complete", d25="complete", d27="blocked",
+                                     d28="blocked", d30="blocked", d31="complete")
+    s = w.derive()
+    for t, d in [("feat", D[28]), ("pred", D[30])]:
+        assert s[(t, d)].root_cause == ("box", D[27])
+        assert s[(t, d)].reason.startswith("waiting for box 2023-10-27 (failed")
+        assert "HTTP 500 from stats.nba.com" in s[(t, d)].reason
+    plan = make_plan(w.catalog, s, w.catalog.names(), UNIVERSE)
+    assert [(p.table, p.dates, p.waiting) for p in plan.steps] == [
+        ("box", (D[27],), ()),
+        ("feat", (), (D[27], D[28], D[30])),
+        ("pred", (), (D[27], D[28], D[30])),
+    ]
+
+
+def test_a_stat_correction_is_stale_over_the_windows_that_read_it() -> None:
+    w = Example()
+    fixed = _hex("box", D[25], "corrected")
+    w.facts["box"][D[25]] = replace(w.facts["box"][D[25]], fingerprint=fixed)
+    w.attempts[("box", D[25])] = replace(w.attempts[("box", D[25])], fingerprint=fixed)
+    assert w.table("box") == by_day(d24="complete", d25="complete", d27="complete",
+                                    d28="complete", d30="complete")
+    # Oct 25 is in feat's windows of Oct 25 (bootstrap), 27 and 28, not of Oct 30
+    assert w.table("feat") == by_day(d24="bootstrap", d25="bootstrap", d27="stale",
+                                     d28="stale", d30="complete")
+    assert w.table("pred") == by_day(d24="complete", d25="complete", d27="stale",
+                                     d28="stale", d30="complete", d31="complete")
+    s = w.derive()
+    assert s[("feat", D[27])].reason == "an input partition changed since built"
+    assert s[("pred", D[28])].root_cause == ("feat", D[28])
+    assert s[("pred", D[28])].reason == "input feat 2023-10-28 changed; rebuilt after it"
+    assert all(st_.status in READY_STATUSES for st_ in w.execute().values())
+
+
+def test_a_code_change_makes_every_built_partition_of_the_table_stale() -> None:
+    w = Example()
+    bumped = Example(box_version="2")
+    assert bumped.versions["box"] != w.versions["box"]
+    assert bumped.versions["feat"] == w.versions["feat"]
+    w.catalog, w.versions = bumped.catalog, bumped.versions
+    assert w.table("box") == by_day(d24="stale", d25="stale", d27="stale", d28="stale",
+                                    d30="stale")
+    assert w.derive()[("box", D[24])].reason == "code changed since built"
+    assert w.table("feat") == by_day(d24="bootstrap", d25="bootstrap", d27="stale",
+                                     d28="stale", d30="stale")
+    assert w.table(SCHED) == Example().table(SCHED)
+    assert all(st_.status in READY_STATUSES for st_ in w.execute().values())
+
+
+def test_a_failed_gate_holds_back_downstream() -> None:
+    w = Example()
+    w.fail("box", D[28], "gate_failed", "2023-10-28: minutes_played NULL rate 0.99 > 0.05")
+    s = w.derive()
+    assert s[("box", D[28])].status == "gate_failed"
+    assert s[("box", D[28])].reason == "2023-10-28: minutes_played NULL rate 0.99 > 0.05"
+    assert w.table("feat") == by_day(d24="bootstrap", d25="bootstrap", d27="complete",
+                                     d28="blocked", d30="blocked")
+    assert s[("feat", D[30])].root_cause == ("box", D[28])
+
+
+def test_fewer_games_than_the_schedule_is_partial() -> None:
+    w = Example()
+    w.fail("box", D[30], "success", games=1)
+    s = w.derive()
+    assert s[("box", D[30])].status == "partial"
+    assert s[("box", D[30])].reason == "built 1 of 2 games"
+    assert s[("feat", D[30])].status == "blocked"
+    assert s[("pred", D[30])].root_cause == ("box", D[30])
+
+
+def test_a_partition_leased_by_another_runner_is_running() -> None:
+    w = Example()
+    w.leases[("box", D[25])] = OTHER
+    w.leases[("box", D[27])] = HOLDER
+    assert w.table("box") == by_day(d24="complete", d25="running", d27="complete",
+                                    d28="complete", d30="complete")
+    s = w.derive()
+    assert s[("box", D[25])].reason == f"leased by {OTHER}"
+    # downstream waits for it, and nothing is planned behind another runner's lease
+    assert s[("feat", D[27])].status == "blocked"
+    assert s[("feat", D[27])].root_cause == ("box", D[25])
+    assert make_plan(w.catalog, s, w.catalog.names(), UNIVERSE).steps == []
+
+
+def test_an_attempt_left_running_without_a_lease_was_interrupted() -> None:
+    w = Example()
+    w.fail("box", D[24], "running", holder=OTHER, run_id="20240101T000000-abc123")
+    s = w.derive()
+    assert s[("box", D[24])].status == "failed"
+    assert s[("box", D[24])].reason == (
+        f"interrupted: runner {OTHER} stopped mid-write (run 20240101T000000-abc123)"
+    )
+    plan = make_plan(w.catalog, s, w.catalog.names(), UNIVERSE)
+    assert plan.steps[0].table == "box" and plan.steps[0].dates == (D[24],)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="planner: a stale schedule partition reports its built downstream as blocked; "
+    "the same-date schedule check returns before the stale-propagation rule that every "
+    "other input gets",
+)
+def test_a_schedule_code_change_is_stale_behind_the_schedule_downstream() -> None:
+    w = Example()
+    w.versions = dict(w.versions, sched="changed")
+    s = w.derive()
+    assert s[(SCHED, D[27])].status == "stale"
+    assert s[("box", D[27])].status == "stale"  # built, and its input changed
+    assert s[("box", D[27])].root_cause == (SCHED, D[27])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="planner: only the last gap of a window is examined, so a failed input earlier "
+    "in the window is hidden behind a later stale one and the partition reads `stale` "
+    "instead of `blocked` on the failure",
+)
+def test_a_failed_input_in_the_window_outranks_a_stale_one() -> None:
+    outcomes = {}
+    for failed, changed in [(27, 28), (28, 27)]:
+        w = Example()
+        w.fail("box", D[failed], "failed", "HTTP 500")
+        w.facts["box"][D[changed]] = replace(w.facts["box"][D[changed]], fingerprint="1" * 16)
+        st_ = w.derive()[("feat", D[30])]  # its window: Oct 27, 28, 30
+        outcomes[failed] = (st_.status, st_.root_cause)
+    assert outcomes == {27: ("blocked", ("box", D[27])), 28: ("blocked", ("box", D[28]))}

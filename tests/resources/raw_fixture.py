@@ -14,11 +14,25 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+import ibis
 import pyarrow as pa
 
+from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.schemas import RAW_SCHEMAS
+from fullcourt.catalog.spec import Expectation, Phase, TableSpec
+from fullcourt.warehouse.duck import Warehouse
 
-__all__ = ["SEASON", "TEAMS", "arrow", "game_dates", "league_tables"]
+__all__ = [
+    "SEASON",
+    "TEAMS",
+    "arrow",
+    "build_catalog",
+    "build_into",
+    "game_dates",
+    "league_tables",
+    "load_warehouse",
+    "serve",
+]
 
 SEASON = "2023-24"
 TEAMS = ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF")
@@ -61,8 +75,12 @@ def _pairings(i: int, kind: str) -> list[tuple[str, str]]:
         return [("AAA", "DDD")]
     if kind == "playoffs":
         return [("BBB", "EEE"), ("CCC", "FFF")]
-    rot = TEAMS[i % 6 :] + TEAMS[: i % 6]
-    return [(rot[0], rot[3]), (rot[1], rot[4]), (rot[2], rot[5])]
+    # circle method: the first team stays, the others rotate, so opponents vary
+    k = i % (len(TEAMS) - 1)
+    rest = TEAMS[1:][k:] + TEAMS[1:][:k]
+    ring = (TEAMS[0], *rest)
+    pairs = [(ring[j], ring[-1 - j]) for j in range(len(TEAMS) // 2)]
+    return [(a, b) if (i + j) % 2 else (b, a) for j, (a, b) in enumerate(pairs)]
 
 
 def _player_line(rng: random.Random, skill: float, minutes: float) -> dict[str, int]:
@@ -128,7 +146,7 @@ def player_name(team: str, k: int) -> str:
 def _team_game(rng, rows, gid, d, tip, team, opp, is_home, skill, i, final) -> int | None:
     # One player sits out injured on some nights (reported before tip-off), one more
     # is a coach's decision; the rest share 240 minutes.
-    injured = (i + TEAMS.index(team)) % 3 == 0
+    injured = (i + TEAMS.index(team)) % 3 == 0 or not final
     out_k = 4 + (i + TEAMS.index(team)) % 3 if injured else -1
     dnp_k = PLAYERS_PER_TEAM - 1 if i % 2 == 0 else -1
     if injured:
@@ -217,7 +235,85 @@ def _props(rng, rows, gid, d, tip, home, away, skill) -> None:
                     rows["odds_player_points_props"].append({
                         "event_id": f"ev{gid}", "game_date": d, "commence_time": tip,
                         "home_team": home, "away_team": away, "bookmaker": book,
-                        "player_name": player_name(team, k), "line": base + move + b,
+                        "player_name": player_name(team, k), "line": base + move + 0.5 * b,
                         "over_price": -110 - 5 * b, "under_price": -110 + 5 * b,
                         "snapshot_at": tip - timedelta(hours=hours, minutes=b),
                     })
+
+
+# -- the fixture as a catalog, for end-to-end runs through the executor ----------------
+
+_SERVED: dict[str, pa.Table] = {}
+
+
+def serve(tables: dict[str, pa.Table]) -> None:
+    """Make `tables` what the raw tables of `build_catalog` read (replacing what was there)."""
+    _SERVED.clear()
+    _SERVED.update(tables)
+
+
+def _server(name: str):
+    def build(inputs, dates):
+        t = ibis.memtable(_SERVED[name])
+        return t.filter(t.game_date.isin(list(dates)))
+
+    return build
+
+
+_RAW_KEYS = {
+    "nbac_schedule": ("game_id",),
+    "nbac_gamebook_player_stats": ("game_id", "player_id"),
+    "bdl_player_boxscores": ("game_id", "player_id"),
+    "nbac_team_boxscore": ("game_id", "team"),
+    "bdb_play_by_play": ("game_id", "event_num"),
+    "odds_player_points_props": ("event_id", "bookmaker", "player_name", "snapshot_at"),
+    "nbac_injury_report": ("game_id", "player_id", "report_at"),
+}
+
+
+def build_catalog() -> Catalog:
+    """The fixture's raw tables plus every analytics and precompute table."""
+    from fullcourt.processors.analytics import (
+        player_game_summary,
+        team_defense_game_summary,
+        team_offense_game_summary,
+        upcoming_player_game_context,
+        upcoming_team_game_context,
+    )
+    from fullcourt.processors.precompute import (
+        ml_feature_store,
+        player_composite_factors,
+        player_daily_cache,
+        player_shot_zone_analysis,
+        team_defense_zone_analysis,
+    )
+
+    raw = [
+        TableSpec(name, Phase.RAW, keys=keys, build=_server(name), expectation=Expectation.ANY)
+        for name, keys in _RAW_KEYS.items()
+    ]
+    modules = (
+        player_game_summary, team_offense_game_summary, team_defense_game_summary,
+        upcoming_team_game_context, upcoming_player_game_context,
+        team_defense_zone_analysis, player_shot_zone_analysis, player_daily_cache,
+        player_composite_factors, ml_feature_store,
+    )
+    return Catalog([*raw, *(m.SPEC for m in modules)])
+
+
+def load_warehouse(path, tables: dict[str, pa.Table]) -> Warehouse:
+    """A warehouse at `path` holding `tables` (every date of each)."""
+    wh = Warehouse(path)
+    for name, t in tables.items():
+        dates = sorted(set(t.column("game_date").to_pylist()))
+        wh.replace_partitions(name, dates, t)
+    return wh
+
+
+def build_into(wh: Warehouse, spec: TableSpec, dates) -> pa.Table:
+    """Run `spec.build` over `dates` against the warehouse, store the result and return it."""
+    inputs = {i.table: wh.table(i.table) for i in spec.inputs if wh.has_table(i.table)}
+    inputs.setdefault("nbac_schedule", wh.table("nbac_schedule"))
+    wh.replace_partitions(spec.name, list(dates), spec.build(inputs, list(dates)))
+    t = wh.table(spec.name)
+    return wh.execute(t.filter(t.game_date.isin(list(dates))))

@@ -420,17 +420,19 @@ def serve(
     league: League | None = None,
     clock: Callable[[], datetime] | None = None,
     faults: FaultProfile | None = None,
+    *,
+    seed: int = 7,
 ) -> None:
     """Run the API on 127.0.0.1:`port` with uvicorn until interrupted.
 
-    Defaults: the league of seed 7 and the wall clock, so a scraper pointed at it sees
-    tonight's games as scheduled until they end.
+    Defaults: the simulated league of `seed` and the wall clock, so a scraper pointed at
+    it sees tonight's games as scheduled until they end.
     """
     import uvicorn
 
     if league is None:
         from fullcourt.sources.sim import League as SimLeague
 
-        league = SimLeague()
+        league = SimLeague(seed)
     app = create_app(league, clock or (lambda: datetime.now(UTC)), faults)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -77,7 +77,6 @@ class Warehouse:
                 time.sleep(0.2)
         if self.threads:
             self._raw.execute(f"SET threads = {int(self.threads)}")
-        self.con = ibis.duckdb.from_connection(self._raw)
         self._generation += 1
         self.suspended = False
 
@@ -212,6 +211,16 @@ class Warehouse:
         self._raw.close()
 
     # -- internals -----------------------------------------------------------------------
+
+    @property
+    def con(self):
+        """This thread's Ibis backend: DuckDB refuses concurrent calls on one connection."""
+        local = _local.__dict__.setdefault("backends", {})
+        key = (id(self), self._generation)
+        backend = local.get(key)
+        if backend is None:
+            backend = local[key] = ibis.duckdb.from_connection(self._cursor())
+        return backend
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         local = _local.__dict__.setdefault("cursors", {})

@@ -63,9 +63,9 @@ def training_rows(inputs: Mapping[str, ir.Table], before: date) -> ir.Table:
 
 
 def target_rows(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
-    """The player-games of `dates` that have a closing line."""
+    """The player-games of `dates` that have a closing line (a NaN line is no line)."""
     store = inputs[STORE]
-    s = store.filter(store.game_date.isin(list(dates)) & store.line.notnull())
+    s = store.filter(store.game_date.isin(list(dates)) & store.line.notnull() & ~store.line.isnan())
     return s.select(*walkforward.IDENTITY, *catalog_features.FEATURES, *MARKET)
 
 
@@ -92,6 +92,8 @@ SPEC = TableSpec(
     inputs=(Input(STORE, "all"), Input(SUMMARY, "all")),
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
+    # the model code lives in fullcourt.models: changing it makes predictions stale
+    version=walkforward.code_version(),
     gates=(
         gates.Unique(),
         gates.Check(

@@ -28,6 +28,7 @@ __all__ = [
     "clean_name",
     "decode",
     "dedupe",
+    "invalid",
     "minutes",
     "season_of_year",
     "to_table",

@@ -1,0 +1,116 @@
+"""A player's form before each game: scoring, minutes and role over his earlier games.
+
+Everything is computed over the games he played earlier in the same season — the last
+5, 10 and 20 and the season to date — never over the game described, and joined to each
+expected player-game (final or scheduled) at the last game dated before it. The player's
+zone mix and matchup factor of the same game are carried along, so this one row per
+player-game is everything known about the player that afternoon.
+
+`games_played_season` counts games he played (DNPs excluded); a player without any has
+NULL averages, which the models treat as "no history" rather than as zero points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from fullcourt.catalog.features import ZONES
+from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.engine.gates import Range, Unique
+from fullcourt.processors.analytics.conform import conform
+from fullcourt.processors.analytics.lookback import attach, latest_before
+from fullcourt.processors.analytics.rates import ratio
+
+__all__ = ["COLUMNS", "SPEC", "build"]
+
+BOOTSTRAP_DAYS = 7
+
+FORM: tuple[str, ...] = (
+    "pts_avg_last5", "pts_avg_last10", "pts_avg_last20", "pts_avg_season",
+    "pts_std_last10", "pts_per_min_last10",
+    "min_avg_last5", "min_avg_last10", "min_avg_season",
+    "starter_rate_last10", "usage_avg_last10", "usage_avg_season",
+    "fga_avg_last10", "fg3a_avg_last10", "fta_avg_last10",
+    "games_played_season", "last_played_date",
+)
+ZONE_COLUMNS: tuple[str, ...] = (*(f"zone_share_{z}" for z in ZONES), "opp_zone_matchup_factor")
+
+COLUMNS: tuple[str, ...] = (
+    "game_id", "game_date", "season", "team", "opponent", "player_id", *FORM, *ZONE_COLUMNS,
+)
+
+
+def _history(p: ir.Table) -> ir.Table:
+    """Per game played: the player's form through that game."""
+    by = ["player_id", "season"]
+
+    def last(n: int) -> ibis.Window:
+        return ibis.window(group_by=by, order_by="game_date", rows=(-(n - 1), 0))
+
+    season = ibis.window(group_by=by, order_by="game_date", rows=(None, 0))
+    w5, w10, w20 = last(5), last(10), last(20)
+    return p.select(
+        "player_id", "season", "game_date",
+        pts_avg_last5=p.points.mean().over(w5),
+        pts_avg_last10=p.points.mean().over(w10),
+        pts_avg_last20=p.points.mean().over(w20),
+        pts_avg_season=p.points.mean().over(season),
+        pts_std_last10=p.points.std().over(w10),
+        pts_per_min_last10=ratio(p.points.sum().over(w10), p.minutes_played.sum().over(w10)),
+        min_avg_last5=p.minutes_played.mean().over(w5),
+        min_avg_last10=p.minutes_played.mean().over(w10),
+        min_avg_season=p.minutes_played.mean().over(season),
+        starter_rate_last10=p.starter.cast("float64").mean().over(w10),
+        usage_avg_last10=p.usage_est.mean().over(w10),
+        usage_avg_season=p.usage_est.mean().over(season),
+        fga_avg_last10=p.fga.mean().over(w10),
+        fg3a_avg_last10=p.fg3a.mean().over(w10),
+        fta_avg_last10=p.fta.mean().over(w10),
+        games_played_season=p.game_id.count().over(season),
+        last_played_date=p.game_date,
+    )
+
+
+def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
+    days = list(dates)
+    ctx = inputs["upcoming_player_game_context"]
+    targets = ctx.filter(ctx.game_date.isin(days)).select(
+        "game_id", "game_date", "season", "team", "opponent", "player_id"
+    )
+    p = inputs["player_game_summary"]
+    p = p.filter(p.played).semi_join(targets.select("season").distinct(), "season")
+    rows = latest_before(targets, _history(p), ["player_id", "season"])
+    rows = rows.mutate(games_played_season=rows.games_played_season.fill_null(0))
+
+    z = inputs["player_shot_zone_analysis"]
+    z = z.filter(z.game_date.isin(days)).select("game_id", "player_id", *ZONE_COLUMNS)
+    rows = attach(rows, z, ["game_id", "player_id"])
+    return conform(rows.select(*COLUMNS))
+
+
+SPEC = TableSpec(
+    name="player_daily_cache",
+    phase=Phase.PRECOMPUTE,
+    keys=("game_id", "player_id"),
+    build=build,
+    inputs=(
+        Input("player_game_summary", "season"),
+        Input("upcoming_player_game_context", 0),
+        Input("player_shot_zone_analysis", 0),
+    ),
+    gates=(
+        Unique(),
+        Range("min_avg_last5", 0.0, 70.0),
+        Range("min_avg_season", 0.0, 70.0),
+        Range("pts_avg_season", 0.0, 100.0),
+        Range("starter_rate_last10", 0.0, 1.0),
+    ),
+    expectation=Expectation.GAMES,
+    bootstrap_days=BOOTSTRAP_DAYS,
+    description="Player form before each game: last 5/10/20 and season-to-date averages, earlier games only.",
+    extra={"expects": "scheduled"},
+)

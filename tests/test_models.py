@@ -1,0 +1,200 @@
+"""Prediction systems: betting arithmetic, training, model files, the grade report."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import duckdb
+import ibis
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from fullcourt.catalog import features as catalog_features
+from fullcourt.errors import ModelError
+from fullcourt.models import betting, boosting, bundle, registry, report, synthetic
+from fullcourt.models.examples import check_store, from_arrow
+from fullcourt.models.formulas import MovingAverage
+
+
+@pytest.fixture(autouse=True)
+def quick_trees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer, single-threaded boosting rounds: the same code path, a fraction of the time."""
+    monkeypatch.setattr(boosting, "ROUNDS", 30)
+    monkeypatch.setitem(boosting.PARAMS, "num_threads", 1)
+
+
+@pytest.fixture(scope="module")
+def league() -> synthetic.League:
+    return synthetic.make_league(seasons=(2022,), teams=6, roster=8, game_days=30)
+
+
+def labelled(lg: synthetic.League, before: date) -> pa.Table:
+    con = duckdb.connect()
+    con.register("fs", lg.feature_store)
+    con.register("pgs", lg.summary)
+    return con.sql(
+        "SELECT fs.*, pgs.points::DOUBLE AS points FROM fs JOIN pgs USING (game_id, player_id) "
+        "WHERE pgs.played AND fs.game_date < ? ORDER BY fs.game_date, fs.game_id, fs.player_id",
+        params=[before],
+    ).to_arrow_table()
+
+
+CUTOFF = date(2022, 12, 1)
+
+
+# -- betting ----------------------------------------------------------------------------
+
+
+def test_payout_at_american_odds_and_missing_price_taken_at_minus_110():
+    got = betting.payout(np.array([-110.0, 150.0, -200.0, 100.0, np.nan]))
+    assert got == pytest.approx([100 / 110, 1.5, 0.5, 1.0, 100 / 110])
+
+
+def test_profit_wins_losses_pushes_and_passes():
+    rec = np.array(["OVER", "OVER", "UNDER", "UNDER", "OVER", "PASS"], dtype=object)
+    actual = np.array([25.0, 20.0, 18.0, 30.0, 22.0, 40.0])
+    line = np.array([22.5, 22.5, 22.5, 22.5, 22.0, 22.5])
+    over = np.array([150.0, -110.0, -110.0, -110.0, -110.0, -110.0])
+    under = np.array([-110.0, -110.0, -125.0, -110.0, -110.0, -110.0])
+    p = betting.profit(rec, actual, line, over, under)
+    assert p[:5] == pytest.approx([1.5, -1.0, 0.8, -1.0, 0.0])  # win at +150, loss, win at -125, loss, push
+    assert math.isnan(p[5])
+    bets = ~np.isnan(p)
+    assert np.nansum(p) / bets.sum() == pytest.approx((1.5 - 1 + 0.8 - 1 + 0) / 5)  # ROI
+
+
+def test_recommend_respects_threshold_and_passes_without_line():
+    rec = betting.recommend(np.array([25.0, 20.0, 22.0, 30.0]), np.array([23.0, 22.0, 22.5, np.nan]), 1.5)
+    assert rec.tolist() == ["OVER", "UNDER", "PASS", "PASS"]
+
+
+def test_confidence_is_half_on_the_line_and_grows_with_the_edge():
+    conf = betting.confidence(np.array([20.0, 23.0, 30.0, 20.0]), np.array([20.0, 20.0, 20.0, np.nan]), 5.0)
+    assert conf[0] == pytest.approx(0.5)
+    assert 0.5 < conf[1] < conf[2] < 1.0
+    assert math.isnan(conf[3])
+
+
+# -- training and model files -----------------------------------------------------------
+
+
+def test_training_is_deterministic_and_reused_from_disk(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    target = from_arrow(league.feature_store.filter(pa.compute.greater_equal(league.feature_store["game_date"], pa.scalar(CUTOFF))))
+    a = registry.obtain(tmp_path / "a", ex, CUTOFF, "v1")
+    b = registry.obtain(tmp_path / "b", ex, CUTOFF, "v1")
+    assert a.versions == b.versions and set(a.versions) == set(bundle.SYSTEMS)
+    pa_, pb = a.predict(target), b.predict(target)
+    for name in bundle.SYSTEMS:
+        np.testing.assert_array_equal(pa_[name], pb[name])
+        assert not np.isnan(pa_[name]).any()
+    again = registry.obtain(tmp_path / "a", ex, CUTOFF, "v1")
+    assert again.versions == a.versions
+    assert len(list((tmp_path / "a").iterdir())) == 1  # reused, not retrained
+    meta = json.loads(next((tmp_path / "a").iterdir()).joinpath(registry.METADATA).read_text())
+    assert meta["features"] == list(catalog_features.FEATURES)
+    assert meta["train_end"] < CUTOFF.isoformat() and meta["rows"] == len(ex)
+    assert meta["systems"]["gradient_boosting"]["metrics"]["holdout_mae"] > 0
+
+
+def test_training_refuses_rows_on_or_after_the_cutoff(league):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    with pytest.raises(ValueError, match="cutoff"):
+        bundle.train(ex, date(2022, 11, 1), "fp", "v1")
+
+
+def test_without_training_rows_only_the_moving_average_predicts(league, tmp_path):
+    empty = from_arrow(labelled(league, date(2022, 10, 1)), label="points")
+    assert len(empty) == 0
+    b = registry.obtain(tmp_path, empty, date(2022, 10, 1), "v1")
+    assert set(b.versions) == {"moving_average"}
+    assert "moving average only" in b.reason
+    preds = b.predict(from_arrow(league.feature_store))
+    assert not np.isnan(preds["moving_average"]).any()
+    assert all(np.isnan(preds[s]).all() for s in bundle.SYSTEMS if s != "moving_average")
+
+
+def test_a_model_with_a_different_feature_list_is_refused(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    b = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    path = registry.folder(tmp_path, CUTOFF, "v1", b.fingerprint)
+    reordered = tuple(reversed(catalog_features.FEATURES))
+    with pytest.raises(ModelError, match="reordered"):
+        registry.load(path, reordered)
+    with pytest.raises(ModelError, match="retrain"):
+        MovingAverage(catalog_features.FEATURES[:-1]).predict(ex)
+
+
+def test_a_missing_model_file_is_an_error_naming_it(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    b = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    path = registry.folder(tmp_path, CUTOFF, "v1", b.fingerprint)
+    (path / "gradient_boosting.txt").unlink()
+    with pytest.raises(ModelError, match="gradient_boosting.txt is missing"):
+        registry.obtain(tmp_path, ex, CUTOFF, "v1")
+
+
+def test_a_store_of_another_feature_version_is_refused(league):
+    fs = league.feature_store
+    old = fs.set_column(fs.schema.get_field_index("feature_version"), "feature_version", pa.array(["v0"] * fs.num_rows))
+    with pytest.raises(ModelError, match="feature version v0"):
+        check_store(old)
+    with pytest.raises(ModelError, match="lacks 1 model features"):
+        check_store(fs.drop_columns(["usage_factor"]))
+
+
+# -- grade report -----------------------------------------------------------------------
+
+
+def accuracy_rows() -> pa.Table:
+    # two player-games; actual 20 (line 18.5) and 10 (line 10.0: a push for any bet)
+    rows = [
+        # system, game, predicted, recommendation, result, profit
+        ("moving_average", "G1", 17.0, "UNDER", "LOSS", -1.0),
+        ("moving_average", "G2", 14.0, "OVER", "PUSH", 0.0),
+        ("gradient_boosting", "G1", 21.0, "OVER", "WIN", 1.5),
+        ("gradient_boosting", "G2", 10.5, "PASS", "NO_BET", None),
+    ]
+    actual = {"G1": 20.0, "G2": 10.0}
+    line = {"G1": 18.5, "G2": 10.0}
+    return pa.table(
+        {
+            "game_id": [r[1] for r in rows],
+            "player_id": ["P1"] * 4,
+            "season": ["2024-25"] * 4,
+            "season_type": ["regular"] * 4,
+            "system": [r[0] for r in rows],
+            "predicted_points": [r[2] for r in rows],
+            "recommendation": [r[3] for r in rows],
+            "result": [r[4] for r in rows],
+            "profit": pa.array([r[5] for r in rows], pa.float64()),
+            "actual_points": [actual[r[1]] for r in rows],
+            "abs_error": [abs(r[2] - actual[r[1]]) for r in rows],
+            "line_error": [abs(line[r[1]] - actual[r[1]]) for r in rows],
+        }
+    )
+
+
+def test_grade_report_numbers_and_shape():
+    con = ibis.duckdb.connect()
+    con.create_table("prediction_accuracy", accuracy_rows())
+    oracle = pa.table({"game_id": ["G1", "G2"], "player_id": ["P1", "P1"], "expected_points": [19.0, 11.0]})
+    r = report.grade_report(con.to_pyarrow, {"prediction_accuracy": con.table("prediction_accuracy")}, "2024-25", oracle)
+    assert [s["system"] for s in r["systems"]] == ["gradient_boosting", "moving_average"]  # by MAE
+    gb, ma = r["systems"]
+    assert gb["mae"] == pytest.approx(0.75) and gb["bets"] == 1 and gb["hit_rate"] == 1.0 and gb["roi"] == 1.5
+    assert ma["mae"] == pytest.approx(3.5) and ma["bets"] == 2 and ma["hit_rate"] == 0.0
+    assert ma["roi"] == pytest.approx(-0.5)  # a loss and a push over two bets
+    assert r["line_mae"] == pytest.approx(0.75)  # each player-game counted once
+    assert r["baseline_mae"] == ma["mae"]
+    assert r["oracle_mae"] == pytest.approx(1.0)
+    assert set(r) >= {"season", "systems", "line_mae", "baseline_mae", "oracle_mae"}
+    json.dumps(r)
+    text = report.render(r)
+    assert "gradient_boosting" in text and "closing line" in text and "oracle" in text
+    none = report.grade_report(con.to_pyarrow, {"prediction_accuracy": con.table("prediction_accuracy")}, "2019-20", None)
+    assert none["systems"] == [] and none["oracle_mae"] is None and none["line_mae"] is None
+    assert "no graded predictions" in report.render(none)
