@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from tests.resources import raw_fixture
+from tests.resources.raw_fixture import build_into, league_tables, load_warehouse
 
 from fullcourt.engine import gates
 from fullcourt.processors.analytics import (
@@ -18,8 +20,6 @@ from fullcourt.processors.analytics import (
     upcoming_player_game_context,
     upcoming_team_game_context,
 )
-from tests.resources import raw_fixture
-from tests.resources.raw_fixture import build_into, league_tables, load_warehouse
 
 DATES = raw_fixture.game_dates(scheduled_last=True)
 TONIGHT = DATES[-1]

@@ -10,9 +10,8 @@ ends with no gaps at all. Literal examples at the end pin the wording operators 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings

@@ -103,6 +103,7 @@ class Executor:
         self.schemas = schemas or {}
         self.on_written = on_written
         self._stop = threading.Event()
+        self._run_id = "adhoc"
         self._facts: dict[str, dict[date, Facts]] | None = None
         self._calendar: Calendar | None = None
         self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
@@ -176,6 +177,7 @@ class Executor:
 
     def run(self, request: Request, run_id: str) -> RunResult:
         result = RunResult(run_id)
+        self._run_id = run_id
         seasons = {season_of(d) for d in request.dates} - {None}
         tried: set[tuple[str, date]] = set()  # each partition runs at most once per run
         restore = self._install_sigint()
@@ -326,9 +328,9 @@ class Executor:
             if not self.wh.has_table(i.table) and i.table in self.schemas:
                 self.wh.ensure_table(i.table, self.schemas[i.table])
             if not self.wh.has_table(i.table):
-                raise errors.PartitionError(
-                    f"input table {i.table} does not exist yet", spec.name, dates
-                )
+                # The planner found every input partition ready, so a missing table means
+                # all of them are legitimately empty (bootstrap days, no lines yet).
+                return {d: ("success", 0, 0, None, None) for d in dates}
             inputs[i.table] = self.wh.table(i.table)
         build = spec.build
         assert build is not None
@@ -407,6 +409,7 @@ class Executor:
         source = src.removeprefix("scrape.")
         tables: list[pa.Table] = []
         failed: dict[date, str] = {}
+        schema = self.schemas.get(spec.name)
         for d in dates:
             got = self.store.latest(source, d)
             if got is None:
@@ -414,11 +417,12 @@ class Executor:
                 continue
             key, body = got
             try:
-                tables.append(spec.build(body, d))
+                parsed = spec.build(body, d)
+                tables.append(_conform(parsed, schema, spec.name, d) if schema else parsed)
             except errors.PayloadInvalid as exc:
                 self.store.quarantine(key, str(exc))
                 failed[d] = f"payload quarantined: {exc}"
-        schema = self.schemas.get(spec.name)
+        self._refetch(src, {d: m for d, m in failed.items() if m.startswith("payload quarantined")})
         if tables:
             data = pa.concat_tables(tables, promote_options="default")
         elif schema:
@@ -426,6 +430,16 @@ class Executor:
         else:
             data = pa.table({"game_date": pa.array([], pa.date32())})
         return self._store(spec, dates, data, failed)
+
+    def _refetch(self, scrape: str, reasons: Mapping[date, str]) -> None:
+        """A quarantined payload fails its fetch too, so the planner fetches it again."""
+        if not reasons:
+            return
+        ds = sorted(reasons)
+        batch = self.ledger.begin(
+            self._run_id, scrape, ds, self.holder, {}, self.catalog.code_versions[scrape]
+        )
+        self.ledger.finish(batch, scrape, {d: ("failed", None, None, None, reasons[d]) for d in ds})
 
     def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
         rows = self.wh.sql(
@@ -441,16 +455,31 @@ class Executor:
             tmp.replace(target)
 
 
+_ARROW = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
 def _empty(schema: Mapping[str, str]) -> pa.Table:
-    types = {
-        "string": pa.string(),
-        "date": pa.date32(),
-        "timestamp": pa.timestamp("us"),
-        "int64": pa.int64(),
-        "float64": pa.float64(),
-        "boolean": pa.bool_(),
-    }
-    return pa.table({c: pa.array([], types[t]) for c, t in schema.items()})
+    return pa.table({c: pa.array([], _ARROW[t]) for c, t in schema.items()})
+
+
+def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> pa.Table:
+    """Exactly the declared columns and types, so stored content (and its fingerprint)
+    never depends on which columns one payload happened to carry."""
+    missing = [c for c in schema if c not in table.column_names]
+    if missing:
+        raise errors.PayloadInvalid(f"parsed {name} lacks columns {missing}", name, [d])
+    target = pa.schema([(c, _ARROW[t]) for c, t in schema.items()])
+    try:
+        return table.select(list(schema)).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise errors.PayloadInvalid(f"{name}: {exc}", name, [d]) from exc
 
 
 def _one_line(exc: BaseException) -> str:

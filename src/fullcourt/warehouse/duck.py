@@ -9,6 +9,7 @@ query per table, whatever the number of dates.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -56,6 +57,7 @@ class Warehouse:
         self._lock = threading.Lock()
         self.query_seconds = 0.0
         self._generation = 0
+        self._token = next(_tokens)  # id(self) can be reused after a close; this cannot
         self._connect(wait)
 
     def _connect(self, wait: float) -> None:
@@ -174,8 +176,12 @@ class Warehouse:
             [dates],
         )
         stage_cols = cur.execute(f"DESCRIBE {staged}").fetchall()
+        began = False
         try:
-            cur.execute("BEGIN TRANSACTION")
+            # Schema changes are committed on their own, before the data transaction:
+            # DuckDB 2.0 mis-prunes `IN` filters on a table created and filled in one
+            # transaction (it reads the empty table's statistics), and an empty table or
+            # an extra NULL column is harmless if the write below never commits.
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {_ident(table)} AS SELECT * FROM {staged} LIMIT 0"
             )
@@ -189,6 +195,8 @@ class Warehouse:
             for name, typ, *_ in stage_cols:
                 if name not in existing:
                     cur.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {typ}")
+            cur.execute("BEGIN TRANSACTION")
+            began = True
             cur.execute(
                 f"DELETE FROM {_ident(table)} WHERE game_date IN (SELECT unnest(?::DATE[]))",
                 [dates],
@@ -197,7 +205,8 @@ class Warehouse:
             n = cur.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            if began:
+                cur.execute("ROLLBACK")
             raise
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {staged}")
@@ -216,7 +225,7 @@ class Warehouse:
     def con(self):
         """This thread's Ibis backend: DuckDB refuses concurrent calls on one connection."""
         local = _local.__dict__.setdefault("backends", {})
-        key = (id(self), self._generation)
+        key = (self._token, self._generation)
         backend = local.get(key)
         if backend is None:
             backend = local[key] = ibis.duckdb.from_connection(self._cursor())
@@ -224,7 +233,7 @@ class Warehouse:
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         local = _local.__dict__.setdefault("cursors", {})
-        key = (id(self), self._generation)
+        key = (self._token, self._generation)
         cur = local.get(key)
         if cur is None:
             cur = self._raw.cursor()
@@ -239,6 +248,7 @@ class Warehouse:
 
 
 _local = threading.local()
+_tokens = itertools.count()
 
 
 def _duck_type(t: str) -> str:

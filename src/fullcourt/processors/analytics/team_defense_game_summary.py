@@ -63,7 +63,7 @@ SPEC = TableSpec(
         Unique(),
         CoversSchedule(),
         Range("pace", 60.0, 140.0),
-        Range("def_rating", 50.0, 170.0),
+        Range("def_rating", 40.0, 200.0),
     ),
     expectation=Expectation.GAMES,
     description="Team defense per game: what the opponent scored, by zone, per possession.",

@@ -48,7 +48,7 @@ SPEC = TableSpec(
         Unique(),
         CoversSchedule(),
         Range("pace", 60.0, 140.0),
-        Range("off_rating", 50.0, 170.0),
+        Range("off_rating", 40.0, 200.0),
         Check("possessions > 0", lambda t: t.possessions > 0),
         Check("zone points match the box score",
               lambda t: (t.restricted_area_pts + t.paint_pts + t.mid_range_pts

@@ -1,0 +1,61 @@
+"""The warehouse adapter: atomic partition replacement and facts from one grouped query."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from fullcourt.warehouse.duck import Warehouse
+
+DAYS = [date(2023, 10, 24) + timedelta(days=i) for i in range(216)]
+
+
+def rows(n: int, bump: int = 0) -> pa.Table:
+    return pa.table({
+        "game_id": [f"G{i % 500}" for i in range(n)],
+        "game_date": [DAYS[i % len(DAYS)] for i in range(n)],
+        "points": [i % 40 + bump for i in range(n)],
+    })
+
+
+def test_first_write_of_a_large_table_is_seen_by_facts_at_once(tmp_path):
+    # More than two row groups, written into a table that did not exist yet.
+    wh = Warehouse(tmp_path / "w.duckdb")
+    assert wh.replace_partitions("t", DAYS, rows(300_000)) == 300_000
+    facts = wh.facts("t", DAYS)
+    assert len(facts) == len(DAYS)
+    assert sum(f.rows for f in facts.values()) == 300_000
+
+
+def test_replace_touches_only_the_given_dates_and_fingerprints_follow_content(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.replace_partitions("t", DAYS, rows(5_000))
+    before = wh.facts("t")
+    wh.replace_partitions("t", DAYS[:1], rows(5_000, bump=1))
+    after = wh.facts("t")
+    assert after[DAYS[0]].fingerprint != before[DAYS[0]].fingerprint
+    assert {d: f for d, f in after.items() if d != DAYS[0]} == {
+        d: f for d, f in before.items() if d != DAYS[0]
+    }
+    wh.replace_partitions("t", DAYS[:1], rows(5_000))
+    assert wh.facts("t") == before
+
+
+def test_a_failing_write_leaves_the_old_partition(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.replace_partitions("t", DAYS, rows(1_000))
+    before = wh.facts("t")
+    bad = ibis.memtable(rows(1_000)).mutate(points=ibis.literal("x").cast("int64"))
+    with pytest.raises(Exception):
+        wh.replace_partitions("t", DAYS, bad)
+    assert wh.facts("t") == before
+
+
+def test_an_ibis_expression_with_in_memory_data_is_written(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    t = ibis.memtable(rows(100))
+    assert wh.replace_partitions("t", DAYS[:3], t) == sum(1 for i in range(100) if i % 216 < 3)
+    assert wh.has_table("t") and not any(n.startswith("ibis_") for n in wh.list_tables())
