@@ -461,13 +461,22 @@ def grade_report(
 ) -> None:
     """MAE, hit rate, bets and ROI of every prediction system, against the line and the best possible."""
     from fullcourt.models import report
+    from fullcourt.sources import registry
 
     state = _state(ctx)
     name = selection.parse_seasons(season)[0] if season else None
     with _reader(state) as rt:
         if rt.warehouse is None:
             raise errors.HomeBusy(rt.busy_reason + "; the report needs the warehouse")
-        result = report.for_home(rt, name)
+        if not rt.warehouse.has_table("prediction_accuracy"):
+            raise errors.UsageError("nothing graded yet: run a backfill through phase 5B first")
+        seasons = [name] if name else rt.calendar.seasons()
+        result = report.grade_report(
+            rt.warehouse.execute,
+            {"prediction_accuracy": rt.warehouse.table("prediction_accuracy")},
+            name,
+            registry.oracle(state.home, seasons) if seasons else None,
+        )
     if as_json:
         _print_json(result)
     else:
