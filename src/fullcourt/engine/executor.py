@@ -194,8 +194,10 @@ class Executor:
                         ready[step.table] = ds
                 if not ready:
                     break
-                level = min(self.catalog.levels[t] for t in ready)
-                batch = {t: ds for t, ds in ready.items() if self.catalog.levels[t] == level}
+                # phase by phase (validation between phases), level by level within one
+                rank = {t: (self.catalog[t].phase.order, self.catalog.levels[t]) for t in ready}
+                low = min(rank.values())
+                batch = {t: ds for t, ds in ready.items() if rank[t] == low}
                 tried.update((t, d) for t, ds in batch.items() for d in ds)
                 t0 = time.perf_counter()
                 self._run_level(batch, statuses, run_id, result)

@@ -124,9 +124,12 @@ def wiring(
     store = ObjectStore(home.objects)
     timeout = timeout if timeout is not None else float(settings.get("timeout", 20.0))
     rate = float(settings.get("rate", 0) or 0)
+    # A real provider gets its published budget; the in-process simulator needs none
+    # unless a rate is configured (to rehearse a real one).
     buckets = {
         service: TokenBucket(rate or default, burst=max(1, int(rate or default)))
         for service, default in _DEFAULT_RATE.items()
+        if settings.get("url") or rate
     }
     keys: dict[str, str] = {}
     if settings.get("url"):
