@@ -366,7 +366,7 @@ class Executor:
             self._calendar = self._read_calendar()
         failures: dict[date, list[str]] = {}
         if spec.gates:
-            ctx = {n: self.wh.table(n) for n in self.wh.list_tables()}
+            ctx = _Tables(self.wh)
             for f in gates_mod.evaluate(
                 spec.name, self.wh.table(spec.name), spec.gates, spec.keys, good, ctx,
                 lambda e: self.wh.rows(e),
@@ -390,6 +390,9 @@ class Executor:
         outcomes: dict[date, Outcome] = {}
         for res in self.fetcher(source, dates):
             d = res.game_date
+            if getattr(res, "unavailable", None):
+                outcomes[d] = ("unavailable", 0, None, None, f"source provides none: {res.unavailable}")
+                continue
             if res.error is not None or res.body is None:
                 outcomes[d] = ("failed", None, None, None, f"HTTP {res.status}: {res.error}")
                 continue
@@ -412,7 +415,14 @@ class Executor:
         tables: list[pa.Table] = []
         failed: dict[date, str] = {}
         schema = self.schemas.get(spec.name)
+        provided = self.ledger.latest([src])
+        unavailable = {
+            d: a.error for d in dates
+            if (a := provided.get((src, d))) is not None and a.status == "unavailable"
+        }
         for d in dates:
+            if d in unavailable:
+                continue
             got = self.store.latest(source, d)
             if got is None:
                 failed[d] = f"no payload for {source} {d}"
@@ -425,13 +435,18 @@ class Executor:
                 self.store.quarantine(key, str(exc))
                 failed[d] = f"payload quarantined: {exc}"
         self._refetch(src, {d: m for d, m in failed.items() if m.startswith("payload quarantined")})
+        if unavailable:  # a raw table holds nothing its source does not provide
+            self.wh.replace_partitions(spec.name, sorted(unavailable), _empty(schema) if schema
+                                       else pa.table({"game_date": pa.array([], pa.date32())}))
         if tables:
             data = pa.concat_tables(tables, promote_options="default")
         elif schema:
             data = _empty(schema)
         else:
             data = pa.table({"game_date": pa.array([], pa.date32())})
-        return self._store(spec, dates, data, failed)
+        outcomes = self._store(spec, [d for d in dates if d not in unavailable], data, failed)
+        outcomes.update({d: ("unavailable", 0, 0, None, why) for d, why in unavailable.items()})
+        return outcomes
 
     def _refetch(self, scrape: str, reasons: Mapping[date, str]) -> None:
         """A quarantined payload fails its fetch too, so the planner fetches it again."""
@@ -455,6 +470,23 @@ class Executor:
             tmp = target.with_suffix(target.suffix + f".tmp{threading.get_ident()}")
             tmp.write_text(payload)
             tmp.replace(target)
+
+
+class _Tables(dict):
+    """Warehouse tables looked up on first use: gates name one or two of them."""
+
+    def __init__(self, wh: Warehouse):
+        super().__init__()
+        self._wh = wh
+
+    def __missing__(self, name: str):
+        if not self._wh.has_table(name):
+            raise KeyError(name)
+        self[name] = t = self._wh.table(name)
+        return t
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._wh.has_table(name)
 
 
 _ARROW = {

@@ -100,7 +100,9 @@ class Runner:
         recent = _in_seasons(today - timedelta(days=i) for i in range(self.recheck_days, -1, -1))
 
         if scrapes and recent:
-            self._run("run: fetch", scrapes, recent, report, force=True)
+            # the schedule is rebuilt within the fetch, so the day's other sources are due
+            feed = [self.catalog.schedule] if self.catalog.schedule in self.catalog else []
+            self._run("run: fetch", scrapes + feed, recent, report, force=True)
         events = self.bus.poll(self.consumer, timeout=0.0)
         report.events = len(events)
         touched = {d for e in events for d in e.dates if d <= today} | set(recent)

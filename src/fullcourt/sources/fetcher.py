@@ -9,6 +9,10 @@ goes through the service's token bucket and is retried with exponential backoff 
 - fetched and empty:  status 200 (or 404, the provider's "nothing on that date"),
                       body `[]`-like, records 0
 - failed:             `error` set and no body — the executor records the reason
+- source provides none: status 404 with the JSON body `{"unavailable": "<reason>"}`,
+                      `unavailable` set to the reason and no body — the provider says
+                      it has none of this source on that date (a replayed folder
+                      without play-by-play), which is neither empty nor failed
 
 A body that is not JSON at all is a failed fetch, not an empty one; its bytes are kept
 under the object store's quarantine so the bad response can still be inspected. Dates
@@ -47,6 +51,7 @@ class FetchResult:
     records: int
     error: str | None
     fetched_at: datetime
+    unavailable: str | None = None  # the provider's reason for providing none
 
     @property
     def ok(self) -> bool:
@@ -105,6 +110,9 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return result(0, None, 0, f"{type(exc).__name__}: {exc}; {tries}")
         if status == 404:
+            reason = _unavailable(body)
+            if reason is not None:
+                return FetchResult(scraper.source, day, 404, None, 0, None, self.clock(), reason)
             return result(404, EMPTY_BODY, 0, None)
         if status != 200:  # other 4xx: a retry cannot fix a bad request or a missing key
             return result(status, None, 0, f"{_describe(status)}, not retried: {_snippet(body)}")
@@ -150,6 +158,16 @@ class Fetcher:
                 status=response.status_code,
             )
         return response
+
+
+def _unavailable(body: bytes) -> str | None:
+    """The reason in a 404 body `{"unavailable": "<reason>"}`, else None (plain "nothing")."""
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        return None
+    reason = data.get("unavailable") if isinstance(data, dict) else None
+    return str(reason) if isinstance(reason, str) and reason.strip() else None
 
 
 def _describe(status: int) -> str:

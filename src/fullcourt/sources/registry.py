@@ -6,9 +6,12 @@ real-shaped HTTP API — no socket, no internet. Settings switch to a real servi
     FULLCOURT_SOURCE_URL   base URL of a service with the same paths (`/bdl`, `/nbac`, ...)
     FULLCOURT_SOURCE_KEY   API key sent as the Authorization header
     FULLCOURT_SIM_SEED     seed of the simulated league
+    FULLCOURT_REPLAY_DIR   a folder of real files to replay instead of the simulator
+                           (`sources.replay`; e.g. ../shared/data/real)
 
-or the same keys (`url`, `key`, `seed`, plus `rate` requests/second and `timeout`
-seconds) in a `[sources]` table of `settings.toml` in the home. Environment wins.
+or the same keys (`url`, `key`, `seed`, `replay`, plus `rate` requests/second and
+`timeout` seconds) in a `[sources]` table of `settings.toml` in the home. Environment
+wins. A relative `replay` folder in the settings file is relative to the home.
 """
 
 from __future__ import annotations
@@ -34,7 +37,15 @@ from fullcourt.sources.ratelimit import TokenBucket
 from fullcourt.sources.scrapers import SCRAPERS
 from fullcourt.sources.transport import ASGIBridge
 
-__all__ = ["SOURCES", "SIM_BASE_URL", "load_settings", "scrape_specs", "wiring"]
+__all__ = [
+    "REPLAY_BASE_URL",
+    "SIM_BASE_URL",
+    "SOURCES",
+    "load_settings",
+    "oracle",
+    "scrape_specs",
+    "wiring",
+]
 
 # source name (scrape.<source>) -> the raw table parsed from its payloads
 SOURCES: dict[str, str] = {
@@ -47,6 +58,7 @@ SOURCES: dict[str, str] = {
     "nbac_injury_report": "nbac_injury_report",
 }
 SIM_BASE_URL = "http://sim.fullcourt.local"
+REPLAY_BASE_URL = "http://replay.fullcourt.local"
 
 # Box scores must exist for every final game; play-by-play may be missing from a provider,
 # and props and injury reports are published ahead of games, possibly empty.
@@ -95,10 +107,17 @@ def load_settings(home: Home) -> dict[str, Any]:
         if not isinstance(section, dict):
             raise errors.HomeError(f"settings {path}: [sources] must be a table")
         out.update(section)
+        if section.get("replay"):
+            out["replay"] = str(home.root / Path(str(section["replay"])).expanduser())
     for key, env in (("url", "FULLCOURT_SOURCE_URL"), ("key", "FULLCOURT_SOURCE_KEY"),
-                     ("seed", "FULLCOURT_SIM_SEED")):  # fmt: skip
+                     ("seed", "FULLCOURT_SIM_SEED"), ("replay", "FULLCOURT_REPLAY_DIR")):  # fmt: skip
         if os.environ.get(env):
             out[key] = os.environ[env]
+    if out.get("url") and out.get("replay"):
+        raise errors.UsageError(
+            f"sources: both a service url ({out['url']}) and a replay folder ({out['replay']}) "
+            "are set; choose one"
+        )
     try:
         out["seed"] = int(out.get("seed", 7))
     except ValueError:
@@ -117,8 +136,10 @@ def wiring(
 ) -> dict[str, Any]:
     """The executor's phase-1 seams: `fetcher` and `store` (the home's object store).
 
-    With a URL in the settings, requests go to that service; otherwise to the simulated
-    league in-process, whose clock is `clock` (default: far future, all history visible).
+    With a URL in the settings, requests go to that service; with a replay folder (and
+    no `league` given), to its files served in-process (`sources.replay`); otherwise to
+    the simulated league in-process. In-process sources follow `clock` (default: far
+    future, all history visible).
     """
     settings = load_settings(home)
     store = ObjectStore(home.objects)
@@ -136,6 +157,11 @@ def wiring(
         client = httpx.Client(base_url=str(settings["url"]), timeout=timeout)
         if settings.get("key"):
             keys = {service: str(settings["key"]) for service in _DEFAULT_RATE}
+    elif settings.get("replay") and league is None:
+        from fullcourt.sources import replay
+
+        app = replay.create_app(replay.ReplayFiles(settings["replay"]), clock)
+        client = httpx.Client(transport=ASGIBridge(app), base_url=REPLAY_BASE_URL, timeout=timeout)
     else:
         if league is None:
             from fullcourt.sources.sim import League

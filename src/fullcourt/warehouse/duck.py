@@ -57,6 +57,7 @@ class Warehouse:
         self._lock = threading.Lock()
         self.query_seconds = 0.0
         self._generation = 0
+        self._tables: dict[str, ir.Table] = {}
         self._token = next(_tokens)  # id(self) can be reused after a close; this cannot
         self._connect(wait)
 
@@ -80,6 +81,7 @@ class Warehouse:
         if self.threads:
             self._raw.execute(f"SET threads = {int(self.threads)}")
         self._generation += 1
+        self._tables = {}
         self.suspended = False
 
     def suspend(self) -> None:
@@ -105,7 +107,14 @@ class Warehouse:
         return {r[0] for r in rows}
 
     def table(self, name: str) -> ir.Table:
-        return self.con.table(name)
+        """An Ibis table; its schema is looked up once, not per use (a query each time)."""
+        with self._lock:
+            cached = self._tables.get(name)
+        if cached is None:
+            cached = self.con.table(name)
+            with self._lock:
+                self._tables[name] = cached
+        return cached
 
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run an Ibis expression on a private cursor (safe from several threads)."""
@@ -195,6 +204,8 @@ class Warehouse:
             for name, typ, *_ in stage_cols:
                 if name not in existing:
                     cur.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {typ}")
+            with self._lock:
+                self._tables.pop(table, None)
             cur.execute("BEGIN TRANSACTION")
             began = True
             cur.execute(
