@@ -744,12 +744,6 @@ def test_a_season_window_stops_at_the_season_and_all_reaches_back_across_it() ->
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner: a stale schedule partition reports its built downstream as blocked; "
-    "the same-date schedule check returns before the stale-propagation rule that every "
-    "other input gets",
-)
 def test_a_schedule_code_change_is_stale_behind_the_schedule_downstream() -> None:
     w = Example()
     w.versions = dict(w.versions, sched="changed")
@@ -759,12 +753,6 @@ def test_a_schedule_code_change_is_stale_behind_the_schedule_downstream() -> Non
     assert s[("box", D[27])].root_cause == (SCHED, D[27])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner: only the last gap of a window is examined, so a failed input earlier "
-    "in the window is hidden behind a later stale one and the partition reads `stale` "
-    "instead of `blocked` on the failure",
-)
 def test_a_failed_input_in_the_window_outranks_a_stale_one() -> None:
     outcomes = {}
     for failed, changed in [(27, 28), (28, 27)]:

@@ -273,7 +273,7 @@ def test_a_500_shows_as_failed_with_its_reason_and_heals_once_cleared(runtime, f
     assert healed.statuses[("nbac_gamebook_player_stats", bad)].status == "complete"
 
 
-def test_a_bad_payload_is_quarantined_and_the_partition_fails_with_the_reason(runtime):
+def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtime):
     _run(runtime, tables=("scrape.nbac_schedule", "nbac_schedule", "scrape.nbac_team_boxscore"))
     day = DATES[3]
     store = runtime.executor.store
@@ -282,13 +282,16 @@ def test_a_bad_payload_is_quarantined_and_the_partition_fails_with_the_reason(ru
     doc["resultSets"][0]["headers"].remove("MATCHUP")
     store.put("nbac_team_boxscore", day, _later(store, key), json.dumps(doc).encode())
     result = _run(runtime, tables=("nbac_team_boxscore",))
+    # the fetch that brought it fails with the reason, so the next run fetches again
+    fetch = result.statuses[("scrape.nbac_team_boxscore", day)]
+    assert fetch.status == "failed" and "quarantined" in fetch.reason and "MATCHUP" in fetch.reason
     st = result.statuses[("nbac_team_boxscore", day)]
-    assert st.status == "failed" and "quarantined" in st.reason and "MATCHUP" in st.reason
+    assert st.status == "blocked" and st.root_cause == ("scrape.nbac_team_boxscore", day)
     quarantined = list((runtime.home.objects / "quarantine").rglob("*.reason.txt"))
     assert len(quarantined) == 1 and "MATCHUP" in quarantined[0].read_text()
     # the good payload is the latest again: the next attempt succeeds
     assert store.latest("nbac_team_boxscore", day)[0] == key
-    healed = _run(runtime, tables=("nbac_team_boxscore",))
+    healed = _run(runtime, tables=("scrape.nbac_team_boxscore", "nbac_team_boxscore"))
     assert healed.statuses[("nbac_team_boxscore", day)].status == "complete"
 
 

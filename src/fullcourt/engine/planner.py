@@ -121,16 +121,19 @@ class _Series:
         self.universe = universe
         self.prefix = [0] * (len(universe) + 1)
         self.gaps: list[date] = []
+        self.hard: list[date] = []  # gaps that a rebuild of something stale will not fix
         self._acc = 0
         self._i = 0
 
-    def push(self, d: date, fp: str | None, is_gap: bool) -> None:
+    def push(self, d: date, fp: str | None, is_gap: bool, is_hard: bool = True) -> None:
         if fp:
             self._acc = (self._acc + _mix(fp, d)) % _U64
         self._i += 1
         self.prefix[self._i] = self._acc
         if is_gap:
             self.gaps.append(d)
+            if is_hard:
+                self.hard.append(d)
 
     def window_sum(self, lo: date, hi: date) -> int:
         a = bisect_left(self.universe, lo)
@@ -138,10 +141,24 @@ class _Series:
         return (self.prefix[b] - self.prefix[a]) % _U64
 
     def last_gap(self, lo: date, hi: date) -> date | None:
-        b = bisect_right(self.gaps, hi)
-        if b and self.gaps[b - 1] >= lo:
-            return self.gaps[b - 1]
-        return None
+        return _last(self.gaps, lo, hi)
+
+    def last_hard_gap(self, lo: date, hi: date) -> date | None:
+        return _last(self.hard, lo, hi)
+
+
+def _last(seq: list[date], lo: date, hi: date) -> date | None:
+    b = bisect_right(seq, hi)
+    if b and seq[b - 1] >= lo:
+        return seq[b - 1]
+    return None
+
+
+def _soft(st: PartitionStatus, out) -> bool:
+    """A gap that rebuilding its stale root resolves (so downstream is stale, not blocked)."""
+    if st.status == "stale":
+        return True
+    return st.status == "blocked" and st.root_cause is not None and out[st.root_cause].status == "stale"
 
 
 def derive(
@@ -184,7 +201,7 @@ def derive(
             else:
                 f = tfacts.get(d)
                 fp = f.fingerprint if f is not None else None
-            ser.push(d, fp, st.status not in READY_STATUSES)
+            ser.push(d, fp, st.status not in READY_STATUSES, not _soft(st, out))
     return out
 
 
@@ -209,6 +226,9 @@ def _status(
             sst = out.get((sched_table, d))
             if sst is None or sst.status not in READY_STATUSES:
                 root = (sst.root_cause if sst else None) or (sched_table, d)
+                built = attempts.get((name, d))
+                if sst is not None and _soft(sst, out) and getattr(built, "status", None) in _BUILT:
+                    return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
                 return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
         final_only = spec.extra.get("expects", "final") == "final"
         expected = day.games(spec.season_types, final_only) if day else 0
@@ -228,12 +248,13 @@ def _status(
         if ser is None:
             continue
         lo = _window_lo(inp.window, d, calendar)
-        gap = ser.last_gap(lo, d)
+        hard = ser.last_hard_gap(lo, d)
+        gap = hard or ser.last_gap(lo, d)
         if gap is not None:
             ist = out[(inp.table, gap)]
             root = ist.root_cause or (inp.table, gap)
             built = attempts.get((name, d))
-            if out[root].status == "stale" and getattr(built, "status", None) in _BUILT:
+            if hard is None and getattr(built, "status", None) in _BUILT:
                 # A correction upstream: what was built here is out of date too, and
                 # is rebuilt right after its root cause.
                 return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)

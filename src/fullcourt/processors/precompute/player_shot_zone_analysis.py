@@ -113,6 +113,16 @@ SPEC = TableSpec(
                         + t.zone_share_corner_three + t.zone_share_above_break_three) - 1.0).abs()
             < 1e-6,
         ),
+        # No play-by-play behind a player (a new player, or a source that provides none)
+        # means no zone mix: NULL, which the models read as unknown, never a silent 0.
+        Check(
+            "zone mix NULL without play-by-play history",
+            lambda t: (t.zone_games > 0)
+            | (t.fga_per_game.isnull() & t.opp_zone_matchup_factor.isnull()
+               & t.zone_share_restricted_area.isnull() & t.zone_share_paint.isnull()
+               & t.zone_share_mid_range.isnull() & t.zone_share_corner_three.isnull()
+               & t.zone_share_above_break_three.isnull()),
+        ),
     ),
     expectation=Expectation.GAMES,
     bootstrap_days=BOOTSTRAP_DAYS,

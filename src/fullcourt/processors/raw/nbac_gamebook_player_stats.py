@@ -111,7 +111,7 @@ def _row(game: _Game, team: _Team, opponent: _Team, p: _Player, game_date: date)
         "opponent": opponent.teamTricode.upper(),
         "player_id": str(p.personId),
         "player_name": clean_name(p.name),
-        "starter": bool(_flag(p.starter)) if active else False,
+        "starter": _flag(p.starter) if active else False,
         "status": status,
         "dnp_reason": None if active else (p.notPlayingReason or status),
         "minutes": mins,

@@ -28,7 +28,7 @@ MARKET = "player_points"
 class _Outcome(Model):
     name: str
     description: str
-    price: int
+    price: int | None = None
     point: float
 
 
