@@ -13,7 +13,6 @@ import hashlib
 from dataclasses import replace
 from datetime import date
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
