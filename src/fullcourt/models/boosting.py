@@ -22,8 +22,10 @@ from fullcourt.models.system import System
 __all__ = ["GradientBoosting", "PARAMS"]
 
 PARAMS: dict[str, Any] = {
-    "objective": "regression_l1",
-    "learning_rate": 0.05,
+    "objective": "huber",
+    "alpha": 4.0,
+    "learning_rate": 0.1,
+    "max_bin": 63,
     "num_leaves": 31,
     "min_data_in_leaf": 50,
     "feature_fraction": 0.9,
@@ -32,11 +34,11 @@ PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0,
     "seed": 17,
     "deterministic": True,
-    "force_col_wise": True,
+    "force_row_wise": True,
     "num_threads": 1,
     "verbosity": -1,
 }
-ROUNDS = 300
+ROUNDS = 150
 
 
 class GradientBoosting(System):

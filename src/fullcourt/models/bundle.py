@@ -7,6 +7,12 @@ its errors (for confidence) and, for the blends, their weights. A prediction for
 uses the bundle of the month the date falls in, so nothing on or after the cutoff can
 reach it.
 
+The holdout is the last `HOLDOUT_MONTHS` months before the cutoff, each month predicted
+by the base systems of *its own* cutoff (trained on everything before that month):
+exactly the predictions the earlier bundles made, walk-forward. That is both the honest
+measure of how the systems do out of sample and free: those base systems were trained
+anyway for the earlier months, so a cutoff fits each system once, not twice.
+
 With too few labelled games (the first weeks of the first season) only the moving
 average exists; every other system is marked unavailable with the reason, and the
 prediction table carries that reason instead of a number.
@@ -15,7 +21,7 @@ prediction table carries that reason instead of a number.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,7 +42,12 @@ __all__ = [
     "Calibration",
     "MIN_TRAIN_ROWS",
     "SYSTEMS",
+    "MonthPredictions",
     "describe",
+    "fit_base",
+    "holdout_months",
+    "month_of",
+    "predict_month",
     "train",
 ]
 
@@ -52,9 +63,8 @@ SYSTEMS: tuple[str, ...] = (*BASE_SYSTEMS, *BLENDS)
 
 # Fewer labelled player-games than this and a system is not trained at all.
 MIN_TRAIN_ROWS = 200
-# The holdout is the last game dates of the window: a quarter of them, at most this many.
-HOLDOUT_DATES = 45
-HOLDOUT_SHARE = 0.25
+# The holdout: the last months with games before the cutoff (those whose own models exist).
+HOLDOUT_MONTHS = 2
 # Spread of a player's points around any prediction, used until a holdout measures it.
 DEFAULT_SIGMA = 6.0
 
@@ -128,21 +138,47 @@ class Bundle:
         return {name: out.get(name, nan) for name in SYSTEMS}
 
 
-def _holdout_start(dates: np.ndarray) -> np.datetime64 | None:
-    distinct = np.unique(dates)
-    n = min(HOLDOUT_DATES, int(np.ceil(HOLDOUT_SHARE * len(distinct))))
-    if n == 0 or n >= len(distinct):
-        return None
-    return distinct[len(distinct) - n]
+def month_of(dates: np.ndarray) -> np.ndarray:
+    """The first day of each date's month (its cutoff), as datetime64[D]."""
+    return dates.astype("datetime64[M]").astype("datetime64[D]")
 
 
-def _fit_base(features: Sequence[str], ex: Examples) -> dict[str, System]:
+def holdout_months(ex: Examples, cutoff: date) -> list[np.datetime64]:
+    """The months (first days) whose player-games calibrate a bundle trained on `ex`.
+
+    The last `HOLDOUT_MONTHS` whole months with games before `cutoff`, except a month
+    with too few games before it for its own models to exist.
+    """
+    months = np.unique(month_of(ex.game_date))
+    ends = (months.astype("datetime64[M]") + 1).astype("datetime64[D]")
+    months = months[ends <= np.datetime64(cutoff, "D")][-HOLDOUT_MONTHS:]
+    return [m for m in months if int(np.sum(ex.game_date < m)) >= MIN_TRAIN_ROWS]
+
+
+def fit_base(ex: Examples) -> dict[str, System]:
+    """Every base system fitted on `ex`, read back from its saved bytes.
+
+    Reading back makes a freshly fitted system predict exactly like the same system
+    loaded from disk later (saved coefficients are rounded), so calibration never
+    depends on whether an earlier model was cached.
+    """
     systems: dict[str, System] = {}
     for name, cls in BASE_SYSTEMS.items():
-        system = cls(features)
+        system = cls(ex.features)
         system.fit(ex)
-        systems[name] = system
+        systems[name] = cls.loads(system.dumps(), ex.features)
     return systems
+
+
+def predict_month(systems: Mapping[str, System], ex: Examples, month: np.datetime64) -> dict[str, np.ndarray]:
+    """Predictions of `systems` for the player-games of `ex` in `month`, in `ex` order."""
+    rows = ex.subset(month_of(ex.game_date) == month)
+    return {name: system.predict(rows) for name, system in systems.items()}
+
+
+# month -> base-system predictions for that month's rows of the training examples, by
+# the systems trained on everything before the month
+MonthPredictions = Callable[[np.datetime64], Mapping[str, np.ndarray]]
 
 
 def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
@@ -158,8 +194,20 @@ def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
     )
 
 
-def train(ex: Examples, cutoff: date, fingerprint: str, feature_version: str) -> Bundle:
-    """Fit every system on `ex` (all strictly before `cutoff`, oldest first)."""
+def train(
+    ex: Examples,
+    cutoff: date,
+    fingerprint: str,
+    feature_version: str,
+    systems: Mapping[str, System] | None = None,
+    month_predictions: MonthPredictions | None = None,
+) -> Bundle:
+    """Fit every system on `ex` (all strictly before `cutoff`, oldest first).
+
+    `systems` are the base systems already fitted on exactly `ex`, and
+    `month_predictions` gives a holdout month's walk-forward predictions; both are
+    computed here when not given (training many cutoffs at once shares them).
+    """
     assert ex.y is not None, "training examples need labels"
     if len(ex) and ex.game_date.max() >= np.datetime64(cutoff, "D"):
         raise ValueError(f"training rows on or after the cutoff {cutoff}")
@@ -185,14 +233,19 @@ def train(ex: Examples, cutoff: date, fingerprint: str, feature_version: str) ->
         )
         return bundle
 
-    start = _holdout_start(dates)
-    early = dates < start if start is not None else np.zeros(len(ex), dtype=bool)
+    if month_predictions is None:
+
+        def month_predictions(m: np.datetime64) -> Mapping[str, np.ndarray]:
+            return predict_month(fit_base(ex.subset(dates < m)), ex, m)
+
+    months = holdout_months(ex, cutoff)
+    month = month_of(dates)
+    hold = ex.subset(np.concatenate([np.flatnonzero(month == m) for m in months])) if months else None
     calibration: dict[str, Calibration] = {}
     blends = {name: Ensemble(name, tuple(BASE_SYSTEMS), with_line) for name, with_line in BLENDS.items()}
-    if early.sum() >= MIN_TRAIN_ROWS and (~early).sum() >= MIN_TRAIN_ROWS:
-        fit, hold = ex.subset(early), ex.subset(~early)
-        held = _fit_base(ex.features, fit)
-        preds = {name: system.predict(hold) for name, system in held.items()}
+    if hold is not None and len(hold) >= MIN_TRAIN_ROWS:
+        per_month = [month_predictions(m) for m in months]
+        preds = {name: np.concatenate([p[name] for p in per_month]) for name in BASE_SYSTEMS}
         for name, pred in preds.items():
             calibration[name] = _calibrate(pred, hold)
         base = np.column_stack([preds[m] for m in BASE_SYSTEMS])
@@ -202,7 +255,7 @@ def train(ex: Examples, cutoff: date, fingerprint: str, feature_version: str) ->
             calibration[name] = _calibrate(blend.predict(base, hold.line), hold)
     else:  # too short for a holdout: equal blend weights and default thresholds
         calibration = {name: Calibration() for name in SYSTEMS}
-    bundle.systems = _fit_base(ex.features, ex)
+    bundle.systems = dict(systems) if systems is not None else fit_base(ex)
     bundle.blends = blends
     bundle.calibration = calibration
     return bundle

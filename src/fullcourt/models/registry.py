@@ -6,7 +6,14 @@ stat correction in an earlier game (a different fingerprint) trains a new one. F
 are written under a temporary name and renamed into place, so a crash never leaves a
 half-written model that a later run would trust. A folder that is there but damaged
 (a file missing, features that differ) is an error naming the folder, never a silent
-retrain or a silent zero.
+retrain or a silent zero. The fingerprint also covers the training recipe (every
+system's settings), so changed settings never reuse a model trained with the old ones.
+
+`obtain_many` trains the bundles of many cutoffs together: each month's base systems
+are fitted once (or read from their saved bundle) and serve both as that month's model
+and as the holdout predictor of the following cutoffs; fits run in a few threads
+(LightGBM and numpy release the GIL). Every fit depends only on its own rows, so the
+files written are the same whatever the thread count or the order things finish in.
 """
 
 from __future__ import annotations
@@ -16,8 +23,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,16 +36,38 @@ from fullcourt.models import bundle as bundle_mod
 from fullcourt.models.bundle import BASE_SYSTEMS, BLENDS, Bundle, Calibration
 from fullcourt.models.ensemble import Ensemble
 from fullcourt.models.examples import Examples
+from fullcourt.models.system import System
 
-__all__ = ["METADATA", "fingerprint", "folder", "load", "obtain", "save"]
+__all__ = ["METADATA", "WORKERS", "fingerprint", "folder", "load", "obtain", "obtain_many", "recipe", "save"]
 
 METADATA = "metadata.json"
+# Threads training cutoffs side by side (each LightGBM fit itself uses one thread).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def recipe(features: Sequence[str]) -> str:
+    """The settings that decide what training produces, as canonical JSON."""
+    systems = {name: cls(features).params() for name, cls in BASE_SYSTEMS.items()}
+    return json.dumps(
+        {
+            "systems": systems,
+            "holdout_months": bundle_mod.HOLDOUT_MONTHS,
+            "min_train_rows": bundle_mod.MIN_TRAIN_ROWS,
+        },
+        sort_keys=True,
+        default=str,
+    )
 
 
 def fingerprint(ex: Examples) -> str:
-    """A hash of the exact labelled rows (features, labels, lines, prices, dates, order)."""
+    """A hash of the exact labelled rows (features, labels, lines, prices, dates, order)
+    and of the training recipe."""
     h = hashlib.blake2b(digest_size=16)
     h.update("\x1f".join(ex.features).encode())
+    h.update(recipe(ex.features).encode())
     assert ex.y is not None
     for arr in (ex.X, ex.y, ex.line, ex.over_price, ex.under_price):
         h.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
@@ -128,11 +160,67 @@ def load(path: Path, features: tuple[str, ...]) -> Bundle:
     return b
 
 
+def _map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(min(workers, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def obtain_many(
+    root: Path,
+    ex: Examples,
+    cutoffs: Sequence[date],
+    feature_version: str,
+    workers: int = WORKERS,
+) -> dict[date, Bundle]:
+    """The bundle of every cutoff, each trained on the rows of `ex` strictly before it.
+
+    Saved bundles are loaded; the others are trained, saved and loaded back, so a fresh
+    model and a reused one predict exactly alike.
+    """
+    cutoffs = sorted(set(cutoffs))
+    dates = ex.game_date
+
+    def before(m: np.datetime64) -> Examples:
+        return ex.subset(dates < m)
+
+    def fingerprint_of(m: np.datetime64) -> str:
+        return fingerprint(before(m))
+
+    wanted = [np.datetime64(c, "D") for c in cutoffs]
+    fps = dict(zip(wanted, _map(fingerprint_of, wanted, workers), strict=True))
+    missing = [m for m in wanted if not folder(root, m.astype(object), feature_version, fps[m]).exists()]
+    # every month a missing bundle is calibrated on needs the base systems of its own cutoff
+    holdout = {m: bundle_mod.holdout_months(before(m), m.astype(object)) for m in missing}
+    extra = sorted({h for hs in holdout.values() for h in hs} - set(fps))
+    fps.update(zip(extra, _map(fingerprint_of, extra, workers), strict=True))
+    paths = {m: folder(root, m.astype(object), feature_version, fp) for m, fp in fps.items()}
+
+    def base(m: np.datetime64) -> Mapping[str, System]:
+        if paths[m].exists():
+            return load(paths[m], ex.features).systems
+        return bundle_mod.fit_base(before(m))
+
+    # months with enough rows for models; biggest fits first, so the threads finish together
+    sizes = {m: int(np.sum(dates < m)) for m in {*missing, *extra}}
+    fits = sorted((m for m, n in sizes.items() if n >= bundle_mod.MIN_TRAIN_ROWS), key=lambda m: (-sizes[m], m))
+    systems = dict(zip(fits, _map(base, fits, workers), strict=True))
+    months = sorted({h for hs in holdout.values() for h in hs})
+    month_preds = dict(
+        zip(months, _map(lambda m: bundle_mod.predict_month(systems[m], ex, m), months, workers), strict=True)
+    )
+    for m in missing:
+        b = bundle_mod.train(
+            before(m), m.astype(object), fps[m], feature_version, systems.get(m), month_preds.__getitem__
+        )
+        save(b, root)
+    return {c: load(paths[m], ex.features) for c, m in zip(cutoffs, wanted, strict=True)}
+
+
 def obtain(root: Path, ex: Examples, cutoff: date, feature_version: str) -> Bundle:
     """The bundle trained on exactly `ex` for `cutoff`: loaded if saved, else trained and saved."""
-    fp = fingerprint(ex)
-    path = folder(root, cutoff, feature_version, fp)
-    if not path.exists():
-        save(bundle_mod.train(ex, cutoff, fp, feature_version), root)
-    # Always predict from what is on disk, so a fresh model and a reused one agree exactly.
-    return load(path, ex.features)
+    if len(ex) and ex.game_date.max() >= np.datetime64(cutoff, "D"):
+        raise ValueError(f"training rows on or after the cutoff {cutoff}")
+    return obtain_many(root, ex, [cutoff], feature_version)[cutoff]

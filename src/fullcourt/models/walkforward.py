@@ -7,12 +7,14 @@ game on or after a date cannot change that date's predictions.
 
 The inputs are two Arrow tables fetched by one query each (labelled training rows and
 the player-games to predict); the output is one Arrow table with a row per player-game
-and system. The loop below runs once per cutoff (a handful per season), never per date
-or per row.
+and system. Bundles are obtained for every cutoff at once (trained side by side when not saved
+yet) and each cutoff's player-games predicted in a thread; the work is per cutoff (a
+handful per season), never per date or per row.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -116,14 +118,15 @@ def predict(
     target = target.sort_by([("game_date", "ascending"), ("game_id", "ascending"), ("player_id", "ascending")])
     target_ex = from_arrow(target, features)
     months = _months(target_ex.game_date)
-    blocks = []
-    for month in np.unique(months):
-        cutoff = month.astype(object)
-        before = train_ex.subset(train_ex.game_date < month)
-        b = registry.obtain(models_dir, before, cutoff, feature_version)
-        mask = months == month
-        blocks.append(_rows(target.filter(pa.array(mask)), target_ex.subset(mask), b))
-    out = pa.concat_tables(blocks)
+    cutoffs = [m.astype(object) for m in np.unique(months)]
+    bundles = registry.obtain_many(models_dir, train_ex, cutoffs, feature_version)
+
+    def block(cutoff: date) -> pa.Table:
+        mask = months == np.datetime64(cutoff, "D")
+        return _rows(target.filter(pa.array(mask)), target_ex.subset(mask), bundles[cutoff])
+
+    with ThreadPoolExecutor(registry.WORKERS) as pool:
+        out = pa.concat_tables(list(pool.map(block, cutoffs)))
     return out.sort_by([(c, "ascending") for c in ("game_date", "game_id", "player_id", "system")])
 
 

@@ -27,6 +27,7 @@ from fullcourt import errors
 __all__ = ["PartitionFacts", "Warehouse"]
 
 _U64 = 18446744073709551616
+_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,13 @@ class Warehouse:
             [dates],
         )
         stage_cols = cur.execute(f"DESCRIBE {staged}").fetchall()
+        floats = [name for name, typ, *_ in stage_cols if typ in ("DOUBLE", "FLOAT")]
+        if floats:
+            # A parallel sum depends on the order rows arrive in; rounding below any
+            # meaningful precision makes stored content, and so every fingerprint, a
+            # function of the data alone: an incremental run equals a one-shot rebuild.
+            sets = ", ".join(f"{_ident(c)} = round({_ident(c)}, {_DECIMALS})" for c in floats)
+            cur.execute(f"UPDATE {staged} SET {sets}")
         began = False
         try:
             # Schema changes are committed on their own, before the data transaction:
