@@ -122,8 +122,36 @@ def _global(
         None, "--home", envvar="FULLCOURT_HOME", help="Data home (warehouse, ledger, objects, exports)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    source: str | None = typer.Option(
+        None, "--source", help="sim (default) or replay: real files served like a provider."
+    ),
+    data: Path | None = typer.Option(None, "--data", help="Folder of real files for --source replay."),
 ) -> None:
-    ctx.obj = State(Home.resolve(home), debug)
+    state = State(Home.resolve(home), debug)
+    if source is not None or data is not None:
+        _choose_source(state.home, source or "replay", data)
+    ctx.obj = state
+
+
+def _choose_source(home: Home, source: str, data: Path | None) -> None:
+    """Record the source in the home's settings, so every later command reads the same one."""
+    if source not in ("sim", "replay"):
+        raise errors.UsageError(f"unknown source {source!r}; sources are sim and replay")
+    if source == "replay":
+        if data is None:
+            raise errors.UsageError("--source replay needs --data DIR (a folder of real files)")
+        if not data.is_dir():
+            raise errors.UsageError(f"--data {data} is not a folder")
+        os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
+    else:
+        os.environ.pop("FULLCOURT_REPLAY_DIR", None)
+    home.ensure()
+    path = home.root / "settings.toml"
+    lines = [line for line in (path.read_text().splitlines() if path.exists() else [])
+             if not line.startswith(("replay", "[sources]"))]
+    if source == "replay":
+        lines = ["[sources]", f'replay = "{data.resolve()}"', *lines]
+    path.write_text("\n".join(lines) + "\n")
 
 
 def _state(ctx: typer.Context) -> State:

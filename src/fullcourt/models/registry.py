@@ -173,7 +173,7 @@ def obtain_many(
     ex: Examples,
     cutoffs: Sequence[date],
     feature_version: str,
-    workers: int = WORKERS,
+    workers: int | None = None,
 ) -> dict[date, Bundle]:
     """The bundle of every cutoff, each trained on the rows of `ex` strictly before it.
 
@@ -181,6 +181,7 @@ def obtain_many(
     model and a reused one predict exactly alike.
     """
     cutoffs = sorted(set(cutoffs))
+    workers = WORKERS if workers is None else workers
     dates = ex.game_date
 
     def before(m: np.datetime64) -> Examples:
