@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,6 +35,32 @@ def snapshot(home: Path) -> dict:
         wh.close()
 
 
+def attempts_recorded(home: Path) -> int:
+    path = home / "ledger.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def kill_after(proc: subprocess.Popen, home: Path, attempts: int, timeout: float = 60) -> bool:
+    """SIGKILL once the ledger holds `attempts` more rows: a point inside the work, however
+    slow the machine. False if the process finished first."""
+    target = attempts_recorded(home) + attempts
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if attempts_recorded(home) >= target:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.01)
+    proc.wait()
+    return False
+
+
 def start_backfill(home: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FULLCOURT_HOME": str(home), **ENV}
     return subprocess.Popen(
@@ -51,15 +78,11 @@ def test_sigkill_mid_backfill_then_resume_equals_a_clean_run(tmp_path):
     home = tmp_path / "killed"
     rng = random.Random(20231024)
     kills = 0
-    for _ in range(8):
-        proc = start_backfill(home)
-        time.sleep(rng.uniform(0.6, 2.5))  # interpreter start-up is ~0.5 s
-        if proc.poll() is not None:
+    for _ in range(9):
+        if not kill_after(start_backfill(home), home, rng.randint(5, 40)):
             break
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
         kills += 1
-    assert kills >= 4
+    assert kills >= 8
     ledger = Ledger(home / "ledger.sqlite")
     cut = [r for r in ledger.history(limit=100000) if r["status"] == "running"]
     ledger.close()

@@ -38,7 +38,7 @@ from fullcourt.models.ensemble import Ensemble
 from fullcourt.models.examples import Examples
 from fullcourt.models.system import System
 
-__all__ = ["METADATA", "WORKERS", "fingerprint", "folder", "load", "obtain", "obtain_many", "recipe", "save"]
+__all__ = ["METADATA", "WORKERS", "fingerprint", "folder", "in_threads", "load", "obtain", "obtain_many", "recipe", "save"]
 
 METADATA = "metadata.json"
 # Threads training cutoffs side by side (each LightGBM fit itself uses one thread).
@@ -160,8 +160,10 @@ def load(path: Path, features: tuple[str, ...]) -> Bundle:
     return b
 
 
-def _map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+def in_threads(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
+    """`[fn(x) for x in items]`, computed by up to `workers` threads (default `WORKERS`)."""
     items = list(items)
+    workers = WORKERS if workers is None else workers
     if workers <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(min(workers, len(items))) as pool:
@@ -191,12 +193,12 @@ def obtain_many(
         return fingerprint(before(m))
 
     wanted = [np.datetime64(c, "D") for c in cutoffs]
-    fps = dict(zip(wanted, _map(fingerprint_of, wanted, workers), strict=True))
+    fps = dict(zip(wanted, in_threads(fingerprint_of, wanted, workers), strict=True))
     missing = [m for m in wanted if not folder(root, m.astype(object), feature_version, fps[m]).exists()]
     # every month a missing bundle is calibrated on needs the base systems of its own cutoff
     holdout = {m: bundle_mod.holdout_months(before(m), m.astype(object)) for m in missing}
     extra = sorted({h for hs in holdout.values() for h in hs} - set(fps))
-    fps.update(zip(extra, _map(fingerprint_of, extra, workers), strict=True))
+    fps.update(zip(extra, in_threads(fingerprint_of, extra, workers), strict=True))
     paths = {m: folder(root, m.astype(object), feature_version, fp) for m, fp in fps.items()}
 
     def base(m: np.datetime64) -> Mapping[str, System]:
@@ -207,10 +209,10 @@ def obtain_many(
     # months with enough rows for models; biggest fits first, so the threads finish together
     sizes = {m: int(np.sum(dates < m)) for m in {*missing, *extra}}
     fits = sorted((m for m, n in sizes.items() if n >= bundle_mod.MIN_TRAIN_ROWS), key=lambda m: (-sizes[m], m))
-    systems = dict(zip(fits, _map(base, fits, workers), strict=True))
+    systems = dict(zip(fits, in_threads(base, fits, workers), strict=True))
     months = sorted({h for hs in holdout.values() for h in hs})
     month_preds = dict(
-        zip(months, _map(lambda m: bundle_mod.predict_month(systems[m], ex, m), months, workers), strict=True)
+        zip(months, in_threads(lambda m: bundle_mod.predict_month(systems[m], ex, m), months, workers), strict=True)
     )
     for m in missing:
         b = bundle_mod.train(

@@ -14,7 +14,6 @@ handful per season), never per date or per row.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -125,8 +124,7 @@ def predict(
         mask = months == np.datetime64(cutoff, "D")
         return _rows(target.filter(pa.array(mask)), target_ex.subset(mask), bundles[cutoff])
 
-    with ThreadPoolExecutor(registry.WORKERS) as pool:
-        out = pa.concat_tables(list(pool.map(block, cutoffs)))
+    out = pa.concat_tables(registry.in_threads(block, cutoffs))
     return out.sort_by([(c, "ascending") for c in ("game_date", "game_id", "player_id", "system")])
 
 
