@@ -23,8 +23,8 @@ __all__ = ["GradientBoosting", "PARAMS"]
 
 PARAMS: dict[str, Any] = {
     "objective": "huber",
-    "alpha": 4.0,
-    "learning_rate": 0.1,
+    "alpha": 3.0,
+    "learning_rate": 0.15,
     "max_bin": 63,
     "num_leaves": 31,
     "min_data_in_leaf": 50,
@@ -38,7 +38,7 @@ PARAMS: dict[str, Any] = {
     "num_threads": 1,
     "verbosity": -1,
 }
-ROUNDS = 150
+ROUNDS = 100
 
 
 class GradientBoosting(System):

@@ -60,14 +60,15 @@ SOURCES: dict[str, str] = {
 SIM_BASE_URL = "http://sim.fullcourt.local"
 REPLAY_BASE_URL = "http://replay.fullcourt.local"
 
-# Box scores must exist for every final game; play-by-play may be missing from a provider,
-# and props and injury reports are published ahead of games, possibly empty.
+# Box scores and play-by-play must exist for every final game (a provider that has no
+# play-by-play says so: "source provides none"); props and injury reports are published
+# ahead of games and may be empty.
 _EXPECT: dict[str, Expectation] = {
     "nbac_schedule": Expectation.ROWS,
     "nbac_gamebook": Expectation.ROWS,
     "bdl_stats": Expectation.ROWS,
     "nbac_team_boxscore": Expectation.ROWS,
-    "bdb_pbp": Expectation.ANY,
+    "bdb_pbp": Expectation.ROWS,
     "odds_props": Expectation.ANY,
     "nbac_injury_report": Expectation.ANY,
 }
