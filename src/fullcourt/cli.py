@@ -389,7 +389,7 @@ def status(
             counts[st.table][st.status] += 1
     rows = [
         {"table": n, "phase": catalog[n].phase.value, "counts": dict(counts[n])}
-        for n in catalog.names()
+        for n in sorted(catalog.names(), key=lambda n: catalog[n].phase.order)  # stable: deps order
     ]
     if as_json:
         _print_json({"tables": rows})
