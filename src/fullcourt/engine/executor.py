@@ -146,8 +146,13 @@ class Executor:
         return self._calendar
 
     def universe(self, seasons: Iterable[str] = ()) -> list[date]:
+        """The dates to plan: the seasons asked for and every earlier one (windows only
+        look back, so a later season cannot change an earlier partition's status)."""
+        asked = set(seasons)
+        known = set(self.calendar.seasons())
+        chosen = asked | ({s for s in known if s <= max(asked)} if asked else known)
         out: set[date] = set()
-        for s in {*seasons, *self.calendar.seasons()}:
+        for s in chosen:
             out.update(season_dates(s))
         return sorted(out)
 

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     started_at REAL, ended_at REAL, error TEXT, attempt INTEGER, holder TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_partition ON attempts (table_name, game_date, id);
+CREATE INDEX IF NOT EXISTS attempts_ended ON attempts (ended_at);
 CREATE TABLE IF NOT EXISTS leases (
     table_name TEXT, game_date TEXT, holder TEXT, expires_at REAL,
     PRIMARY KEY (table_name, game_date)
@@ -101,6 +102,11 @@ class Ledger:
         import threading
 
         self._lock = threading.RLock()
+        # `latest` is read before every planning round: keep it, and read only what changed
+        # since (new rows by id, finished rows by end time; SQLite hands out ids in commit order).
+        self._latest: dict[tuple[str, date], tuple[int, Attempt]] = {}
+        self._max_id = 0
+        self._read_at = 0.0
 
     def close(self) -> None:
         self.db.close()
@@ -188,23 +194,25 @@ class Ledger:
         )
 
     def latest(self, tables: Iterable[str] | None = None) -> dict[tuple[str, date], Attempt]:
-        """The newest attempt per partition, in one query."""
-        where = ""
-        params: list = []
-        if tables is not None:
-            tables = list(tables)
-            where = f"WHERE table_name IN ({','.join('?' * len(tables))})"
-            params = tables
-        rows = self.db.execute(
-            "SELECT table_name, game_date, run_id, status, rows, games, fingerprint, input_fp,"
-            " code_version, error, holder, attempt, started_at, ended_at FROM attempts"
-            f" WHERE id IN (SELECT max(id) FROM attempts {where} GROUP BY table_name, game_date)",
-            params,
-        ).fetchall()
-        return {
-            (r[0], date.fromisoformat(r[1])): Attempt(*r[2:])
-            for r in rows
-        }
+        """The newest attempt per partition; after the first call, only changes are read."""
+        with self._lock:
+            now = time.time()
+            rows = self.db.execute(
+                "SELECT id, table_name, game_date, run_id, status, rows, games, fingerprint,"
+                " input_fp, code_version, error, holder, attempt, started_at, ended_at"
+                " FROM attempts WHERE id > ? OR ended_at > ?",
+                (self._max_id, self._read_at - 5.0),
+            ).fetchall()
+            cache = self._latest
+            for r in rows:
+                key = (r[1], date.fromisoformat(r[2]))
+                held = cache.get(key)
+                if held is None or r[0] >= held[0]:
+                    cache[key] = (r[0], Attempt(*r[3:]))
+                self._max_id = max(self._max_id, r[0])
+            self._read_at = now
+            wanted = None if tables is None else set(tables)
+            return {k: a for k, (_, a) in cache.items() if wanted is None or k[0] in wanted}
 
     def history(
         self, table: str | None = None, game_date: date | None = None, limit: int = 1000

@@ -7,12 +7,12 @@ its errors (for confidence) and, for the blends, their weights. A prediction for
 uses the bundle of the month the date falls in, so nothing on or after the cutoff can
 reach it.
 
-The holdout is the player-games with a closing line of the last `HOLDOUT_MONTHS`
-months before the cutoff, each month predicted by the base systems of *its own* cutoff
-(trained on everything before that month): exactly the predictions the earlier bundles
-made, walk-forward. That is both the honest measure of how the systems do out of
-sample and free: those base systems were trained anyway for the earlier months, so a
-cutoff fits each system once, not twice.
+The holdout is the player-games of the last `HOLDOUT_MONTHS` months before the
+cutoff, each month predicted by the base systems of *its own* cutoff (trained on
+everything before that month): exactly the predictions the earlier bundles made,
+walk-forward. That is both the honest measure of how the systems do out of sample and
+free: those base systems were trained anyway for the earlier months, so a cutoff fits
+each system once, not twice.
 
 With too few labelled games (the first weeks of the first season) only the moving
 average exists; every other system is marked unavailable with the reason, and the
@@ -172,12 +172,8 @@ def fit_base(ex: Examples) -> dict[str, System]:
 
 
 def holdout_rows(ex: Examples, month: np.datetime64) -> np.ndarray:
-    """Indices of the player-games of `month` that calibrate: those with a closing line.
-
-    Only player-games with a line are ever bet on and graded, so thresholds, error
-    spreads and blend weights are measured on exactly that kind of game.
-    """
-    return np.flatnonzero((month_of(ex.game_date) == month) & ~np.isnan(ex.line))
+    """Indices of the player-games of `ex` in `month`, in `ex` order."""
+    return np.flatnonzero(month_of(ex.game_date) == month)
 
 
 def predict_month(systems: Mapping[str, System], ex: Examples, month: np.datetime64) -> dict[str, np.ndarray]:
