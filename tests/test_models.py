@@ -117,6 +117,49 @@ def test_without_training_rows_only_the_moving_average_predicts(league, tmp_path
     assert all(np.isnan(preds[s]).all() for s in bundle.SYSTEMS if s != "moving_average")
 
 
+def files_of(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_cutoffs_trained_together_match_one_at_a_time_whatever_the_threads(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    cutoffs = [date(2022, 11, 1), CUTOFF]
+    one = registry.obtain_many(tmp_path / "one", ex, cutoffs, "v1", workers=1)
+    two = registry.obtain_many(tmp_path / "two", ex, cutoffs, "v1", workers=2)
+    for c in cutoffs:
+        alone = registry.obtain(tmp_path / "alone", ex.subset(ex.game_date < np.datetime64(c)), c, "v1")
+        assert one[c].versions == two[c].versions == alone.versions
+    assert files_of(tmp_path / "one") == files_of(tmp_path / "two") == files_of(tmp_path / "alone")
+    assert len(list((tmp_path / "one").iterdir())) == 2  # one folder per cutoff asked for
+
+
+def test_the_holdout_is_predicted_by_the_earlier_months_models(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    nov = date(2022, 11, 1)
+    got = registry.obtain_many(tmp_path, ex, [nov, CUTOFF], "v1")
+    # October has no games before it, so December is calibrated on November alone ...
+    assert bundle.holdout_months(ex, CUTOFF) == [np.datetime64(nov, "D")]
+    # ... as predicted by November's own models, which never saw a November game
+    hold = ex.subset(bundle.holdout_rows(ex, np.datetime64(nov, "D")))
+    assert hold.game_date.min() >= np.datetime64(nov) and len(hold) >= bundle.MIN_TRAIN_ROWS
+    gb = got[nov].predict(hold)["gradient_boosting"]
+    cal = got[CUTOFF].calibration["gradient_boosting"]
+    assert cal.holdout_rows == len(hold)
+    assert cal.holdout_mae == pytest.approx(float(np.mean(np.abs(hold.y - gb))), abs=1e-6)
+    # a cutoff inside a month never calibrates on that month's first half
+    assert bundle.holdout_months(ex.subset(ex.game_date < np.datetime64("2022-11-10")), date(2022, 11, 10)) == []
+
+
+def test_changed_training_settings_never_reuse_an_old_model(league, tmp_path, monkeypatch):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    first = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    monkeypatch.setattr(boosting, "ROUNDS", 20)
+    second = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    assert len(list(tmp_path.iterdir())) == 2
+    assert second.versions["gradient_boosting"] != first.versions["gradient_boosting"]
+    assert second.versions["moving_average"] == first.versions["moving_average"]
+
+
 def test_a_model_with_a_different_feature_list_is_refused(league, tmp_path):
     ex = from_arrow(labelled(league, CUTOFF), label="points")
     b = registry.obtain(tmp_path, ex, CUTOFF, "v1")

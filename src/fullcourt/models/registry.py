@@ -55,6 +55,7 @@ def recipe(features: Sequence[str]) -> str:
         {
             "systems": systems,
             "holdout_months": bundle_mod.HOLDOUT_MONTHS,
+            "holdout_stride": bundle_mod.HOLDOUT_STRIDE,
             "min_train_rows": bundle_mod.MIN_TRAIN_ROWS,
         },
         sort_keys=True,
@@ -201,25 +202,33 @@ def obtain_many(
     fps.update(zip(extra, in_threads(fingerprint_of, extra, workers), strict=True))
     paths = {m: folder(root, m.astype(object), feature_version, fp) for m, fp in fps.items()}
 
-    def base(m: np.datetime64) -> Mapping[str, System]:
-        if paths[m].exists():
-            return load(paths[m], ex.features).systems
-        return bundle_mod.fit_base(before(m))
+    months = {h for hs in holdout.values() for h in hs}
+    sizes = {m: int(np.count_nonzero(dates < m)) for m in {*missing, *extra}}
 
-    # months with enough rows for models; biggest fits first, so the threads finish together
-    sizes = {m: int(np.sum(dates < m)) for m in {*missing, *extra}}
-    fits = sorted((m for m, n in sizes.items() if n >= bundle_mod.MIN_TRAIN_ROWS), key=lambda m: (-sizes[m], m))
-    systems = dict(zip(fits, in_threads(base, fits, workers), strict=True))
-    months = sorted({h for hs in holdout.values() for h in hs})
-    month_preds = dict(
-        zip(months, in_threads(lambda m: bundle_mod.predict_month(systems[m], ex, m), months, workers), strict=True)
-    )
-    for m in missing:
-        b = bundle_mod.train(
-            before(m), m.astype(object), fps[m], feature_version, systems.get(m), month_preds.__getitem__
-        )
-        save(b, root)
-    return {c: load(paths[m], ex.features) for c, m in zip(cutoffs, wanted, strict=True)}
+    def prepare(m: np.datetime64) -> tuple[Mapping[str, System] | None, Mapping[str, np.ndarray] | None]:
+        """The base systems of cutoff `m` (read if saved, else fitted) and, for a holdout
+        month, their predictions of its player-games."""
+        if paths[m].exists():
+            systems: Mapping[str, System] | None = load(paths[m], ex.features).systems
+        elif sizes[m] >= bundle_mod.MIN_TRAIN_ROWS:
+            systems = bundle_mod.fit_base(before(m))
+        else:
+            return None, None
+        return systems, (bundle_mod.predict_month(systems, ex, m) if m in months else None)
+
+    # biggest fits first, so the threads finish together
+    order = sorted(sizes, key=lambda m: (-sizes[m], m))
+    prepared = dict(zip(order, in_threads(prepare, order, workers), strict=True))
+    month_preds = {m: p for m, (_, p) in prepared.items() if p is not None}
+
+    def build(m: np.datetime64) -> None:
+        rows = before(m)
+        systems = prepared[m][0]
+        save(bundle_mod.train(rows, m.astype(object), fps[m], feature_version, systems, month_preds.__getitem__), root)
+
+    in_threads(build, missing, workers)
+    bundles = in_threads(lambda m: load(paths[m], ex.features), wanted, workers)
+    return dict(zip(cutoffs, bundles, strict=True))
 
 
 def obtain(root: Path, ex: Examples, cutoff: date, feature_version: str) -> Bundle:

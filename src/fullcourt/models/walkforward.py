@@ -7,9 +7,9 @@ game on or after a date cannot change that date's predictions.
 
 The inputs are two Arrow tables fetched by one query each (labelled training rows and
 the player-games to predict); the output is one Arrow table with a row per player-game
-and system. Bundles are obtained for every cutoff at once (trained side by side when not saved
-yet) and each cutoff's player-games predicted in a thread; the work is per cutoff (a
-handful per season), never per date or per row.
+and system. The bundles of all cutoffs are obtained at once (trained side by side when
+not saved yet) and each cutoff's player-games are predicted in a thread: the work is
+per cutoff (a handful per season), never per date or per row.
 """
 
 from __future__ import annotations
