@@ -241,3 +241,18 @@ def test_grade_report_numbers_and_shape():
     none = report.grade_report(con.to_pyarrow, {"prediction_accuracy": con.table("prediction_accuracy")}, "2019-20", None)
     assert none["systems"] == [] and none["oracle_mae"] is None and none["line_mae"] is None
     assert "no graded predictions" in report.render(none)
+
+
+def test_a_blend_that_never_saw_a_line_does_not_guess_how_to_weigh_one():
+    from fullcourt.models.ensemble import Ensemble
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(15, 4, size=(600, 2))
+    y = base.mean(axis=1) + rng.normal(0, 1, 600)
+    no_lines = np.full(600, np.nan)
+    aware = Ensemble("line_aware", ("a", "b"), True)
+    plain = Ensemble("ensemble", ("a", "b"), False)
+    aware.fit(base, no_lines, y)
+    plain.fit(base, no_lines, y)
+    lines = rng.normal(15, 4, 600)  # lines appear only at prediction time
+    assert np.allclose(aware.predict(base, lines), plain.predict(base, lines))

@@ -45,6 +45,10 @@ def nnls(A: np.ndarray, y: np.ndarray, free: Sequence[int] = ()) -> np.ndarray:
     return coef
 
 
+# Holdout rows with a line needed before a blend may weigh the line.
+MIN_LINED = 200
+
+
 class Ensemble:
     """Weighted blend of base system predictions (and optionally the closing line)."""
 
@@ -87,7 +91,12 @@ class Ensemble:
         self.fallback = self._fit(base[ok], None, y[ok])
         if self.with_line:
             lined = ok & ~np.isnan(line)
-            self.weights = self._fit(base[lined], line[lined], y[lined])
+            if lined.sum() >= MIN_LINED:
+                self.weights = self._fit(base[lined], line[lined], y[lined])
+            else:
+                # Too few lines to learn how far to trust one (real data before the books'
+                # history starts): blend as the line-free ensemble rather than guess.
+                self.weights = {**self.fallback, "line": 0.0}
         else:
             self.weights = self.fallback
 

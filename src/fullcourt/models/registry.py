@@ -33,6 +33,7 @@ import numpy as np
 
 from fullcourt.errors import ModelError
 from fullcourt.models import bundle as bundle_mod
+from fullcourt.models import ensemble as ensemble_mod
 from fullcourt.models.bundle import BASE_SYSTEMS, BLENDS, Bundle, Calibration
 from fullcourt.models.ensemble import Ensemble
 from fullcourt.models.examples import Examples
@@ -57,6 +58,7 @@ def recipe(features: Sequence[str]) -> str:
             "holdout_months": bundle_mod.HOLDOUT_MONTHS,
             "holdout_stride": bundle_mod.HOLDOUT_STRIDE,
             "min_train_rows": bundle_mod.MIN_TRAIN_ROWS,
+            "min_lined": ensemble_mod.MIN_LINED,
         },
         sort_keys=True,
         default=str,
