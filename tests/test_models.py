@@ -256,3 +256,13 @@ def test_a_blend_that_never_saw_a_line_does_not_guess_how_to_weigh_one():
     plain.fit(base, no_lines, y)
     lines = rng.normal(15, 4, 600)  # lines appear only at prediction time
     assert np.allclose(aware.predict(base, lines), plain.predict(base, lines))
+
+
+def test_a_later_cutoff_calibrates_on_an_earlier_bundle_already_saved(league, tmp_path):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    nov = date(2022, 11, 1)
+    first = registry.obtain_many(tmp_path, ex, [nov], "v1")  # November saved on its own
+    later = registry.obtain_many(tmp_path, ex, [nov, CUTOFF], "v1")  # December's holdout reads it
+    fresh = registry.obtain_many(tmp_path / "fresh", ex, [nov, CUTOFF], "v1")
+    assert later[nov].versions == first[nov].versions
+    assert later[CUTOFF].versions == fresh[CUTOFF].versions

@@ -205,7 +205,8 @@ def obtain_many(
     paths = {m: folder(root, m.astype(object), feature_version, fp) for m, fp in fps.items()}
 
     months = {h for hs in holdout.values() for h in hs}
-    sizes = {m: int(np.count_nonzero(dates < m)) for m in {*missing, *extra}}
+    # holdout months include cutoffs whose bundles are already saved: they are read, not refit
+    sizes = {m: int(np.count_nonzero(dates < m)) for m in {*missing, *months}}
 
     def prepare(m: np.datetime64) -> tuple[Mapping[str, System] | None, Mapping[str, np.ndarray] | None]:
         """The base systems of cutoff `m` (read if saved, else fitted) and, for a holdout

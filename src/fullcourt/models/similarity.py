@@ -17,6 +17,7 @@ BLAS's own threads would fight them for the cores (measured: 2.5 times slower ov
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Sequence
 
@@ -78,7 +79,9 @@ class Similarity(System):
         assert ex.y is not None
         self.check(ex)
         M = np.column_stack([ex.col(f) for f in self.space])
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            # a feature the source never provides (zones without play-by-play) is all NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(M, axis=0)
             scale = np.nanstd(M, axis=0)
         self.mean = nz(mean, 0.0)
