@@ -7,6 +7,8 @@ date of tip-off and the partition key of every table.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 RAW_SCHEMAS: dict[str, dict[str, str]] = {
     "nbac_schedule": {
         "game_id": "string",
@@ -129,3 +131,19 @@ RAW_SCHEMAS: dict[str, dict[str, str]] = {
         "reason": "string",
     },
 }
+
+
+# The Arrow type of each schema type name: every producer of raw rows (parsers, the
+# simulator, the replay, the executor's conforming step) agrees through this one map.
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(c, ARROW_TYPES[t]) for c, t in RAW_SCHEMAS[table].items()])

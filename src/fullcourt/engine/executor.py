@@ -27,6 +27,7 @@ import tenacity
 from fullcourt import errors
 from fullcourt.catalog.calendar import Calendar, season_dates, season_of
 from fullcourt.catalog.graph import Catalog
+from fullcourt.catalog.schemas import ARROW_TYPES
 from fullcourt.catalog.spec import Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
@@ -494,18 +495,10 @@ class _Tables(dict):
         return isinstance(name, str) and self._wh.has_table(name)
 
 
-_ARROW = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "boolean": pa.bool_(),
-}
 
 
 def _empty(schema: Mapping[str, str]) -> pa.Table:
-    return pa.table({c: pa.array([], _ARROW[t]) for c, t in schema.items()})
+    return pa.table({c: pa.array([], ARROW_TYPES[t]) for c, t in schema.items()})
 
 
 def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> pa.Table:
@@ -514,7 +507,7 @@ def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> 
     missing = [c for c in schema if c not in table.column_names]
     if missing:
         raise errors.PayloadInvalid(f"parsed {name} lacks columns {missing}", name, [d])
-    target = pa.schema([(c, _ARROW[t]) for c, t in schema.items()])
+    target = pa.schema([(c, ARROW_TYPES[t]) for c, t in schema.items()])
     try:
         return table.select(list(schema)).cast(target)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pydantic
 
 from fullcourt import errors
-from fullcourt.catalog.schemas import RAW_SCHEMAS
+from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 
 __all__ = [
     "ARROW_TYPES",
@@ -35,14 +35,6 @@ __all__ = [
     "utc",
 ]
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "boolean": pa.bool_(),
-}
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 

@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from fullcourt import errors
 from fullcourt.catalog import calendar as catalog_calendar
-from fullcourt.catalog.schemas import RAW_SCHEMAS
+from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 from fullcourt.sources.replay import names
 from fullcourt.sources.teams import tricode_of_name
 
@@ -81,14 +81,6 @@ _COUNTS = {
 _PROP_COLUMNS = ("player", "market", "bookmaker", "side", "line", "home_team", "away_team",
                  "game_id", "commence_time")  # fmt: skip
 _DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%m/%d/%Y", "%Y%m%d", "%d-%b-%Y")
-_ARROW = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "boolean": pa.bool_(),
-}
 
 
 # -- normalising one value ----------------------------------------------------------------
@@ -135,7 +127,7 @@ def _table(name: str, frame: pd.DataFrame) -> pa.Table:
     for col, kind in RAW_SCHEMAS[name].items():
         values = frame[col].tolist() if col in frame.columns and len(frame) else [None] * len(frame)
         values = [None if (isinstance(v, float) and np.isnan(v)) or v is pd.NaT else v for v in values]
-        arrays[col] = pa.array(values, _ARROW[kind])
+        arrays[col] = pa.array(values, ARROW_TYPES[kind])
     return pa.table(arrays)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyarrow as pa
 
-from fullcourt.catalog.schemas import RAW_SCHEMAS
+from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 from fullcourt.sources.sim.engine import ACTIVE, ASSIGNED, DNP, INJURED
 from fullcourt.sources.sim.franchises import TRICODES
 from fullcourt.sources.sim.injuries import REASONS
@@ -29,14 +29,6 @@ __all__ = [
     "table_of",
 ]
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "int64": pa.int64(),
-    "float64": pa.float64(),
-    "boolean": pa.bool_(),
-}
 DNP_COACH = "DNP - Coach's Decision"
 ON_ASSIGNMENT = "G League - On Assignment"
 _TEAMS = pa.array(TRICODES, pa.string())
