@@ -301,7 +301,11 @@ def _root_status(out, root) -> str:
     st = out.get(root)
     if st is None:
         return "unknown"
-    return st.status + (f": {st.reason}" if st.reason else "")
+    if not st.reason:
+        return st.status
+    if st.reason.startswith(st.status):  # "failed: ..." already names its status
+        return st.reason
+    return f"{st.status}: {st.reason}"
 
 
 def _window_lo(window, d: date, calendar: Calendar) -> date:
