@@ -37,8 +37,10 @@ OTHER = "them:2:bbbb"
 SEASONS = ("2022-23", "2023-24")
 LATER_PHASES = (Phase.RAW, Phase.ANALYTICS, Phase.PRECOMPUTE, Phase.PREDICT, Phase.GRADE, Phase.EXPORT)
 
+# Derandomized so a CI run is reproducible; explore further with --hypothesis-seed=N.
 PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 
 Key = tuple[str, date]
@@ -386,7 +388,11 @@ def test_dates_without_games_are_never_gaps_once_the_schedule_is_built(w: World)
         if statuses[(SCHED, d)].status in READY_STATUSES:
             assert st_.status in {"no_data", "running"}, st_
         else:  # expectations of a date are unknown until its schedule is built
-            assert st_.status in {"blocked", "running"}, st_
+            # ... or, once built before, stale behind the schedule's own rebuild
+            allowed = {"blocked", "running"} | (
+                {"stale"} if statuses[(SCHED, d)].status == "stale" else set()
+            )
+            assert st_.status in allowed, st_
             assert st_.status == "running" or st_.root_cause == (SCHED, d)
 
 
