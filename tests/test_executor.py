@@ -91,7 +91,8 @@ def test_a_correction_makes_exactly_its_window_stale_and_heal_rebuilds_only_that
     healed = run(tiny)
     assert healed.gaps(TABLES, DATES) == []
     assert healed.written == len(expected)
-    rebuilt = tiny.ledger.history(limit=100000)[: len(tiny.ledger.history(limit=100000)) - before]
+    after = tiny.ledger.history(limit=100000)  # newest first
+    rebuilt = after[: len(after) - before]
     assert {(r["table_name"], date.fromisoformat(r["game_date"])) for r in rebuilt} == expected
 
 

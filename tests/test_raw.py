@@ -19,7 +19,7 @@ import pytest
 
 from fullcourt import errors
 from fullcourt.catalog.graph import Catalog
-from fullcourt.catalog.schemas import RAW_SCHEMAS
+from fullcourt.catalog.schemas import RAW_SCHEMAS, arrow_schema
 from fullcourt.config import Home
 from fullcourt.engine.executor import Request
 from fullcourt.engine.runtime import open_writer
@@ -32,7 +32,7 @@ from fullcourt.processors.raw import (
     nbac_team_boxscore,
     odds_player_points_props,
 )
-from fullcourt.processors.raw.payload import ARROW_TYPES, minutes
+from fullcourt.processors.raw.payload import minutes
 from fullcourt.sources import registry
 from fullcourt.sources.api import create_app
 from fullcourt.sources.faults import Fault, FaultKind, FaultProfile, StatCorrection
@@ -86,7 +86,7 @@ def _payload(client, source: str, day: date) -> bytes:
 
 
 def _schema_of(table: str) -> pa.Schema:
-    return pa.schema([(c, ARROW_TYPES[t]) for c, t in RAW_SCHEMAS[table].items()])
+    return arrow_schema(RAW_SCHEMAS[table])
 
 
 DAY = date(2023, 11, 8)

@@ -8,13 +8,11 @@ from datetime import date, timedelta
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from fullcourt import errors
 from fullcourt.catalog.features import ZONES
-from fullcourt.catalog.schemas import RAW_SCHEMAS
-from fullcourt.processors.raw.payload import ARROW_TYPES
+from fullcourt.catalog.schemas import RAW_SCHEMAS, arrow_schema
 from fullcourt.sources.sim import League
 from fullcourt.sources.sim.calendar import SeasonCalendar
 from fullcourt.sources.sim.franchises import TRICODES
@@ -49,7 +47,7 @@ def one(db, sql: str):
 def test_every_raw_table_has_exactly_the_catalog_schema(season):
     assert set(season.tables) == set(RAW_SCHEMAS)
     for name, table in season.tables.items():
-        want = pa.schema([(c, ARROW_TYPES[t]) for c, t in RAW_SCHEMAS[name].items()])
+        want = arrow_schema(RAW_SCHEMAS[name])
         assert table.schema == want, name
         assert table.num_rows > 0, name
     assert season.truth.column_names == ["game_id", "game_date", "player_id", "expected_points"]

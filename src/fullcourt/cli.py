@@ -145,13 +145,10 @@ def _choose_source(home: Home, source: str, data: Path | None) -> None:
         os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
     else:
         os.environ.pop("FULLCOURT_REPLAY_DIR", None)
+    from fullcourt.sources import registry
+
     home.ensure()
-    path = home.root / "settings.toml"
-    lines = [line for line in (path.read_text().splitlines() if path.exists() else [])
-             if not line.startswith(("replay", "[sources]"))]
-    if source == "replay":
-        lines = ["[sources]", f'replay = "{data.resolve()}"', *lines]
-    path.write_text("\n".join(lines) + "\n")
+    registry.save_source_setting(home, "replay", str(data.resolve()) if data else None)
 
 
 def _state(ctx: typer.Context) -> State:
@@ -196,10 +193,10 @@ def _plan(state: State, tables: list[str], dates: list[date], force: bool, as_js
         statuses = rt.statuses(_seasons(dates))
         plan = make_plan(rt.catalog, statuses, tables, dates, force)
     wanted, dset = set(tables), set(dates)
+    planned = {(st.table, d) for st in plan.steps for d in (*st.dates, *st.waiting)}
     held = [
-        s for s in statuses.values()
-        if s.table in wanted and s.game_date in dset and s.status == "blocked"
-        and not any(s.game_date in (*st.dates, *st.waiting) for st in plan.steps if st.table == s.table)
+        s for (t, d), s in statuses.items()
+        if t in wanted and d in dset and s.status == "blocked" and (t, d) not in planned
     ]
     if as_json:
         _print_json({"dry_run": True, "steps": plan.to_json(), "partitions": plan.partitions,

@@ -273,32 +273,13 @@ _RAW_KEYS = {
 
 def build_catalog() -> Catalog:
     """The fixture's raw tables plus every analytics and precompute table."""
-    from fullcourt.processors.analytics import (
-        player_game_summary,
-        team_defense_game_summary,
-        team_offense_game_summary,
-        upcoming_player_game_context,
-        upcoming_team_game_context,
-    )
-    from fullcourt.processors.precompute import (
-        ml_feature_store,
-        player_composite_factors,
-        player_daily_cache,
-        player_shot_zone_analysis,
-        team_defense_zone_analysis,
-    )
+    from fullcourt.catalog import tables
 
     raw = [
         TableSpec(name, Phase.RAW, keys=keys, build=_server(name), expectation=Expectation.ANY)
         for name, keys in _RAW_KEYS.items()
     ]
-    modules = (
-        player_game_summary, team_offense_game_summary, team_defense_game_summary,
-        upcoming_team_game_context, upcoming_player_game_context,
-        team_defense_zone_analysis, player_shot_zone_analysis, player_daily_cache,
-        player_composite_factors, ml_feature_store,
-    )
-    return Catalog([*raw, *(m.SPEC for m in modules)])
+    return Catalog([*raw, *tables.specs(("analytics", "precompute"), scrapes=False)])
 
 
 def load_warehouse(path, tables: dict[str, pa.Table]) -> Warehouse:

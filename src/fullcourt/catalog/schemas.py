@@ -7,6 +7,8 @@ date of tip-off and the partition key of every table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyarrow as pa
 
 RAW_SCHEMAS: dict[str, dict[str, str]] = {
@@ -145,5 +147,6 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def arrow_schema(table: str) -> pa.Schema:
-    return pa.schema([(c, ARROW_TYPES[t]) for c, t in RAW_SCHEMAS[table].items()])
+def arrow_schema(columns: Mapping[str, str]) -> pa.Schema:
+    """The Arrow schema of a column -> type-name mapping (e.g. `RAW_SCHEMAS[name]`)."""
+    return pa.schema([(c, ARROW_TYPES[t]) for c, t in columns.items()])

@@ -37,10 +37,11 @@ MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def specs(phases: tuple[str, ...] = tuple(MODULES)) -> list[TableSpec]:
+def specs(phases: tuple[str, ...] = tuple(MODULES), scrapes: bool = True) -> list[TableSpec]:
+    """The SPECs of `phases` (package names of MODULES), after the phase-1 scrape specs."""
     from fullcourt.sources import registry
 
-    out = list(registry.scrape_specs())
+    out = list(registry.scrape_specs()) if scrapes else []
     for package in phases:
         for module in MODULES[package]:
             out.append(importlib.import_module(f"fullcourt.processors.{package}.{module}").SPEC)

@@ -11,6 +11,7 @@ one bad date does not fail a month. Transient errors are retried with backoff fi
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import signal
 import threading
@@ -27,7 +28,7 @@ import tenacity
 from fullcourt import errors
 from fullcourt.catalog.calendar import Calendar, season_dates, season_of
 from fullcourt.catalog.graph import Catalog
-from fullcourt.catalog.schemas import ARROW_TYPES
+from fullcourt.catalog.schemas import arrow_schema
 from fullcourt.catalog.spec import Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
@@ -403,8 +404,6 @@ class Executor:
                 outcomes[d] = ("failed", None, None, None, f"HTTP {res.status}: {res.error}")
                 continue
             self.store.put(source, d, res.fetched_at, res.body)
-            import hashlib
-
             fp = hashlib.blake2b(res.body, digest_size=8).hexdigest()
             outcomes[d] = ("success", int(res.records), None, fp, None)
         for d in dates:
@@ -498,7 +497,7 @@ class _Tables(dict):
 
 
 def _empty(schema: Mapping[str, str]) -> pa.Table:
-    return pa.table({c: pa.array([], ARROW_TYPES[t]) for c, t in schema.items()})
+    return arrow_schema(schema).empty_table()
 
 
 def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> pa.Table:
@@ -507,7 +506,7 @@ def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> 
     missing = [c for c in schema if c not in table.column_names]
     if missing:
         raise errors.PayloadInvalid(f"parsed {name} lacks columns {missing}", name, [d])
-    target = pa.schema([(c, ARROW_TYPES[t]) for c, t in schema.items()])
+    target = arrow_schema(schema)
     try:
         return table.select(list(schema)).cast(target)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:

@@ -215,6 +215,14 @@ def _status(
     lease = leases.get((name, d))
     if lease is not None and lease != holder:
         return mk("running", f"leased by {lease}")
+    att = attempts.get((name, d))
+
+    def behind(root: tuple[str, date], soft: bool) -> PartitionStatus:
+        """Waiting on `root`. If only stale partitions stand in the way (a correction
+        upstream) and this one was built, it is out of date too and is rebuilt after them."""
+        if soft and getattr(att, "status", None) in _BUILT:
+            return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
+        return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
 
     day = calendar.days.get(d)
     season = season_of(d)
@@ -226,10 +234,7 @@ def _status(
             sst = out.get((sched_table, d))
             if sst is None or sst.status not in READY_STATUSES:
                 root = (sst.root_cause if sst else None) or (sched_table, d)
-                built = attempts.get((name, d))
-                if sst is not None and _soft(sst, out) and getattr(built, "status", None) in _BUILT:
-                    return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
-                return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
+                return behind(root, sst is not None and _soft(sst, out))
         final_only = spec.extra.get("expects", "final") == "final"
         expected = day.games(spec.season_types, final_only) if day else 0
         if expected == 0:
@@ -251,18 +256,10 @@ def _status(
         hard = ser.last_hard_gap(lo, d)
         gap = hard or ser.last_gap(lo, d)
         if gap is not None:
-            ist = out[(inp.table, gap)]
-            root = ist.root_cause or (inp.table, gap)
-            built = attempts.get((name, d))
-            if hard is None and getattr(built, "status", None) in _BUILT:
-                # A correction upstream: what was built here is out of date too, and
-                # is rebuilt right after its root cause.
-                return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
-            return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
+            return behind(out[(inp.table, gap)].root_cause or (inp.table, gap), hard is None)
         parts.append(f"{inp.table}:{inp.window}:{ser.window_sum(lo, d):016x}")
     input_fp = hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
 
-    att = attempts.get((name, d))
     if att is None:
         return mk("never_ran", "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
     status = att.status

@@ -116,6 +116,6 @@ def open_reader(home: Home, catalog_spec: str | None = None) -> Runtime:
         who = f"run {runs[0]['run_id']} ({runs[0]['command']})" if runs else "another process"
         return Runtime(home, catalog, ledger, None, None, extras,
                        busy_reason=f"warehouse busy: {who}; showing facts as last recorded by it")
-    wiring = _wiring(home, extras)
-    ex = Executor(home, catalog, wh, ledger, new_holder(), **wiring)
+    # a reader plans and reports; it never fetches, so no source clients are built
+    ex = Executor(home, catalog, wh, ledger, new_holder())
     return Runtime(home, catalog, ledger, wh, ex, extras)

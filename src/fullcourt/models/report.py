@@ -17,6 +17,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from fullcourt.processors.predict.prediction_accuracy import scorecard
+
 __all__ = ["grade_report", "render"]
 
 Execute = Callable[[ir.Table], pa.Table]
@@ -27,34 +29,16 @@ def _r(x: Any, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-def _summaries(acc: ir.Table, by: tuple[str, ...]) -> ir.Table:
-    bet = acc.result != "NO_BET"
-    return acc.group_by(list(by)).aggregate(
-        graded=acc.count(),
-        mae=acc.abs_error.mean(),
-        bets=bet.cast("int64").sum(),
-        wins=(acc.result == "WIN").cast("int64").sum(),
-        losses=(acc.result == "LOSS").cast("int64").sum(),
-        pushes=(acc.result == "PUSH").cast("int64").sum(),
-        profit=acc.profit.sum(),
-    )
+_COUNTS = ("graded", "bets", "wins", "losses", "pushes")
 
 
 def _system_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    decided = int(row["wins"] or 0) + int(row["losses"] or 0)
-    bets = int(row["bets"] or 0)
-    return {
-        "system": row["system"],
-        "mae": _r(row["mae"]),
-        "bets": bets,
-        "hit_rate": _r(row["wins"] / decided) if decided else None,
-        "roi": _r((row["profit"] or 0.0) / bets) if bets else None,
-        "graded": int(row["graded"]),
-        "wins": int(row["wins"] or 0),
-        "losses": int(row["losses"] or 0),
-        "pushes": int(row["pushes"] or 0),
-        "profit": _r(row["profit"] or 0.0),
-    }
+    """A scorecard row as the report prints it: counts as ints, NULL-free where it can be."""
+    out = {"system": row["system"], "mae": row["mae"], "bets": int(row["bets"] or 0),
+           "hit_rate": row["hit_rate"], "roi": row["roi"]}
+    out.update({c: int(row[c] or 0) for c in _COUNTS if c != "bets"})
+    out["profit"] = row["profit"]
+    return out
 
 
 def _by_mae(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,10 +55,10 @@ def grade_report(
     acc = tables["prediction_accuracy"]
     if season is not None:
         acc = acc.filter(acc.season == season)
-    systems = [_system_row(r) for r in execute(_summaries(acc, ("system",))).to_pylist()]
+    systems = [_system_row(r) for r in execute(scorecard(acc, ["system"])).to_pylist()]
     by_type = [
         {"season_type": r["season_type"], **_system_row(r)}
-        for r in execute(_summaries(acc, ("season_type", "system"))).to_pylist()
+        for r in execute(scorecard(acc, ["season_type", "system"])).to_pylist()
     ]
     games = acc.select("game_id", "player_id", "actual_points", "line_error").distinct()
     line = execute(games.aggregate(mae=games.line_error.mean(), n=games.count())).to_pylist()[0]

@@ -43,6 +43,7 @@ __all__ = [
     "SOURCES",
     "load_settings",
     "oracle",
+    "save_source_setting",
     "scrape_specs",
     "wiring",
 ]
@@ -124,6 +125,27 @@ def load_settings(home: Home) -> dict[str, Any]:
     except ValueError:
         raise errors.UsageError(f"simulation seed must be an integer, got {out['seed']!r}") from None
     return out
+
+
+def save_source_setting(home: Home, key: str, value: str | None) -> None:
+    """Set (or, with None, drop) one `[sources]` key of the home's settings.toml, keeping
+    every other setting; the file holds flat tables of scalars, written back as such."""
+    path = home.root / "settings.toml"
+    try:
+        data = tomllib.loads(path.read_text()) if path.is_file() else {}
+    except (ValueError, OSError) as exc:
+        raise errors.HomeError(f"cannot read settings {path}: {exc}") from exc
+    section = data.setdefault("sources", {})
+    if value is None:
+        section.pop(key, None)
+    else:
+        section[key] = value
+    scalars = [f"{k} = {json.dumps(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    tables = [
+        "\n".join([f"[{name}]", *(f"{k} = {json.dumps(v)}" for k, v in table.items())])
+        for name, table in data.items() if isinstance(table, dict)
+    ]
+    path.write_text("\n\n".join(filter(None, ["\n".join(scalars), *tables])) + "\n")
 
 
 def wiring(

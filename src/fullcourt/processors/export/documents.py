@@ -9,10 +9,13 @@ re-export exactly the documents that depend on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
+
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["graded_predictions", "json_text", "record", "scorecard"]
+__all__ = ["graded_predictions", "json_text", "player_games", "record"]
 
 
 def json_text(value: ir.Value) -> ir.StringValue:
@@ -57,22 +60,14 @@ def record(t: ir.Table) -> ir.StructValue:
     )
 
 
-def scorecard(acc: ir.Table, by: list[str]) -> ir.Table:
-    """Graded counts, MAE, hit rate and ROI per `by` (which should include `system`)."""
-    bet = (acc.result != "NO_BET").cast("int64")
-    g = acc.group_by(by).aggregate(
-        graded=acc.count(),
-        mae=acc.abs_error.mean(),
-        bets=bet.sum(),
-        wins=(acc.result == "WIN").cast("int64").sum(),
-        losses=(acc.result == "LOSS").cast("int64").sum(),
-        pushes=(acc.result == "PUSH").cast("int64").sum(),
-        profit=acc.profit.sum().fill_null(0.0),
-    )
-    decided = g.wins + g.losses
-    return g.mutate(
-        mae=g.mae.round(4),
-        profit=g.profit.round(4),
-        hit_rate=ibis.ifelse(decided > 0, (g.wins / decided).round(4), ibis.null("float64")),
-        roi=ibis.ifelse(g.bets > 0, (g.profit / g.bets).round(4), ibis.null("float64")),
+def player_games(inputs: Mapping[str, ir.Table], dates: Sequence[date], keys: Sequence[str]) -> ir.Table:
+    """One row per player-game of `dates` (grouped by `keys`): its actual points, once
+    graded, and every system's exported record, ordered by system."""
+    p = inputs["player_prop_predictions"]
+    a = inputs["prediction_accuracy"]
+    ds = list(dates)
+    g = graded_predictions(p.filter(p.game_date.isin(ds)), a.filter(a.game_date.isin(ds)))
+    return g.group_by(list(keys)).aggregate(
+        actual_points=g.actual_points.max(),
+        systems=record(g).collect(order_by=g.system),
     )

@@ -17,20 +17,17 @@ import ibis.expr.types as ir
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine import gates
 from fullcourt.processors.export import documents
+from fullcourt.processors.predict import prediction_accuracy
 
 __all__ = ["SPEC", "build"]
 
 
 def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
-    ds = list(dates)
-    p = inputs["player_prop_predictions"]
-    a = inputs["prediction_accuracy"]
-    p, a = p.filter(p.game_date.isin(ds)), a.filter(a.game_date.isin(ds))
-    g = documents.graded_predictions(p, a)
-    games = g.group_by(["game_date", "game_id", "player_id", "team", "opponent", "line"]).aggregate(
-        actual_points=g.actual_points.max(),
-        systems=documents.record(g).collect(order_by=g.system),
+    games = documents.player_games(
+        inputs, dates, ["game_date", "game_id", "player_id", "team", "opponent", "line"]
     )
+    a = inputs["prediction_accuracy"]
+    a = a.filter(a.game_date.isin(list(dates)))
     player = ibis.struct(
         {
             "game_id": games.game_id,
@@ -45,7 +42,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
     docs = games.group_by("game_date").aggregate(
         predictions=player.collect(order_by=[games.game_id, games.player_id])
     )
-    card = documents.scorecard(a, ["game_date", "system"])
+    card = prediction_accuracy.scorecard(a, ["game_date", "system"])
     results = card.group_by("game_date").aggregate(
         results=ibis.struct(
             {c: card[c] for c in ("system", "graded", "mae", "bets", "wins", "losses", "pushes", "hit_rate", "roi")}

@@ -23,15 +23,8 @@ __all__ = ["SPEC", "build"]
 
 
 def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
-    ds = list(dates)
-    p = inputs["player_prop_predictions"]
-    a = inputs["prediction_accuracy"]
-    g = documents.graded_predictions(p.filter(p.game_date.isin(ds)), a.filter(a.game_date.isin(ds)))
     keys = ["game_date", "game_id", "player_id", "season", "season_type", "team", "opponent", "line"]
-    games = g.group_by(keys).aggregate(
-        actual_points=g.actual_points.max(),
-        systems=documents.record(g).collect(order_by=g.system),
-    )
+    games = documents.player_games(inputs, dates, keys)
     payload = ibis.struct(
         {
             "player_id": games.player_id,

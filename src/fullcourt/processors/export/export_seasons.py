@@ -18,23 +18,24 @@ import ibis.expr.types as ir
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine import gates
 from fullcourt.processors.export import documents
+from fullcourt.processors.predict import prediction_accuracy
 
 __all__ = ["SPEC", "build"]
 
-CARD = ("graded", "mae", "bets", "wins", "losses", "pushes", "profit", "hit_rate", "roi")
+CARD = prediction_accuracy.CARD
 
 
 def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
     a = inputs["prediction_accuracy"]
     asof = a.filter(a.game_date.isin(list(dates))).select(as_of=a.game_date, as_of_season=a.season).distinct()
     j = asof.join(a, [asof.as_of_season == a.season, a.game_date <= asof.as_of])
-    overall = documents.scorecard(j, ["as_of", "system"])
+    overall = prediction_accuracy.scorecard(j, ["as_of", "system"])
     overall = overall.group_by("as_of").aggregate(
         systems=ibis.struct({"system": overall.system, **{c: overall[c] for c in CARD}}).collect(
             order_by=overall.system
         )
     )
-    typed = documents.scorecard(j, ["as_of", "season_type", "system"])
+    typed = prediction_accuracy.scorecard(j, ["as_of", "season_type", "system"])
     typed = typed.group_by("as_of").aggregate(
         season_types=ibis.struct(
             {"season_type": typed.season_type, "system": typed.system, **{c: typed[c] for c in CARD}}

@@ -19,7 +19,10 @@ import ibis.expr.types as ir
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine import gates
 
-__all__ = ["SPEC", "build", "payout"]
+__all__ = ["CARD", "SPEC", "build", "payout", "scorecard"]
+
+# What a scorecard row carries besides its grouping keys.
+CARD = ("graded", "mae", "bets", "wins", "losses", "pushes", "profit", "hit_rate", "roi")
 
 NAME = "prediction_accuracy"
 DEFAULT_PRICE = -110.0
@@ -95,3 +98,25 @@ SPEC = TableSpec(
     ),
     description="Predictions graded against actual points: absolute error, WIN/LOSS/PUSH/NO_BET and profit at the price taken.",
 )
+
+
+def scorecard(acc: ir.Table, by: list[str]) -> ir.Table:
+    """Graded counts, MAE, hit rate and ROI per `by` (which should include `system`): the one
+    summary the grade report and the exported scorecards both read."""
+    bet = (acc.result != "NO_BET").cast("int64")
+    g = acc.group_by(by).aggregate(
+        graded=acc.count(),
+        mae=acc.abs_error.mean(),
+        bets=bet.sum(),
+        wins=(acc.result == "WIN").cast("int64").sum(),
+        losses=(acc.result == "LOSS").cast("int64").sum(),
+        pushes=(acc.result == "PUSH").cast("int64").sum(),
+        profit=acc.profit.sum().fill_null(0.0),
+    )
+    decided = g.wins + g.losses
+    return g.mutate(
+        mae=g.mae.round(4),
+        profit=g.profit.round(4),
+        hit_rate=ibis.ifelse(decided > 0, (g.wins / decided).round(4), ibis.null("float64")),
+        roi=ibis.ifelse(g.bets > 0, (g.profit / g.bets).round(4), ibis.null("float64")),
+    )

@@ -23,7 +23,6 @@ from fullcourt import errors
 from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 
 __all__ = [
-    "ARROW_TYPES",
     "Model",
     "clean_name",
     "decode",

@@ -20,7 +20,6 @@ from fullcourt.sources.sim.injuries import REASONS
 from fullcourt.sources.sim.season import SeasonArrays
 
 __all__ = [
-    "ARROW_TYPES",
     "DNP_COACH",
     "ON_ASSIGNMENT",
     "box_tables",
