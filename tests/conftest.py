@@ -35,7 +35,7 @@ def run_cli(
     *args: str, home: Path, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """The real `fullcourt` entry point in a child process."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "FULLCOURT_HOME": str(home), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), "FULLCOURT_HOME": str(home), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "fullcourt.cli", *args],
         env=full_env, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
