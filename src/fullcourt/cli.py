@@ -38,6 +38,7 @@ from fullcourt.catalog import selection
 from fullcourt.catalog.calendar import season_of
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
+from fullcourt.engine import observe
 from fullcourt.engine.executor import Request, RunResult
 from fullcourt.engine.planner import GAP_STATUSES, STATUSES, PartitionStatus, make_plan
 from fullcourt.engine.runner import EASTERN
@@ -162,9 +163,9 @@ def _state(ctx: typer.Context) -> State:
 def _reader(state: State) -> Iterator[Runtime]:
     rt = open_reader(state.home)
     try:
-        if rt.busy_reason:
-            err.print(f"[yellow]{rt.busy_reason}[/]")
         yield rt
+        if rt._snapshot is not None and rt.note:
+            err.print(f"[yellow]{rt.note}[/]")
     finally:
         rt.close()
 
@@ -339,6 +340,10 @@ def scrape(
             chosen.append(name)
     else:
         chosen = known
+    # The dates that have games are known once the schedule is built, so scraping the
+    # other sources needs the schedule's raw table too (and nothing beyond it).
+    if catalog.schedule and catalog.schedule not in chosen:
+        chosen = [*chosen, catalog.schedule]
     if dry_run:
         _exit(_plan(state, chosen, dates, force, as_json))
         return
@@ -359,7 +364,7 @@ def heal(
     if not state.home.exists():
         raise errors.HomeError(f"no fullcourt home at {state.home.root}; nothing to heal")
     with _reader(state) as rt:
-        known = rt.calendar.seasons()
+        known = rt.seasons()
     dates = selection.select_dates(season=season, known_seasons=known, required=False)
     if dry_run:
         _exit(_plan(state, catalog.names(), dates, False, as_json))
@@ -490,15 +495,13 @@ def grade_report(
 
     state = _state(ctx)
     name = selection.parse_seasons(season)[0] if season else None
-    with _reader(state) as rt:
-        if rt.warehouse is None:
-            raise errors.HomeBusy(rt.busy_reason + "; the report needs the warehouse")
-        if not rt.warehouse.has_table("prediction_accuracy"):
+    with _reader(state) as rt, rt.reading() as wh:
+        if not wh.has_table("prediction_accuracy"):
             raise errors.UsageError("nothing graded yet: run a backfill through phase 5B first")
-        seasons = [name] if name else rt.calendar.seasons()
+        seasons = [name] if name else observe.read_calendar(wh, rt.catalog.schedule).seasons()
         result = report.grade_report(
-            rt.warehouse.execute,
-            {"prediction_accuracy": rt.warehouse.table("prediction_accuracy")},
+            wh.execute,
+            {"prediction_accuracy": wh.table("prediction_accuracy")},
             name,
             registry.oracle(state.home, seasons) if seasons else None,
         )
@@ -545,12 +548,16 @@ class SimClock:
 
 
 def _duration(text: str, flag: str) -> timedelta:
+    """A positive duration: a zero or negative step would tick on the same moment forever."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     text = text.strip().lower()
     try:
-        return timedelta(seconds=float(text[:-1]) * units[text[-1]])
+        value = timedelta(seconds=float(text[:-1]) * units[text[-1]])
     except (KeyError, ValueError, IndexError):
         raise errors.UsageError(f"{flag} {text!r} is not a duration (use 30s, 15m, 1h, 1d)") from None
+    if value <= timedelta(0):
+        raise errors.UsageError(f"{flag} {text!r} must be longer than zero (e.g. 1d)")
+    return value
 
 
 def _moment(text: str, flag: str) -> datetime:
@@ -675,6 +682,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
+        if errors.is_disk_full(exc):
+            err.print(f"[red]error:[/] {errors.disk_full('the data home')}")
+            sys.exit(1)
+        if type(exc).__module__.split(".")[0] == "redis":
+            err.print(f"[red]error:[/] lost the event bus: {exc} (start Redis, or pass --bus memory://)")
+            sys.exit(1)
         err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (--debug shows the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,7 +10,9 @@ error's `exit_code`; anything else is a bug and shows a traceback with `--debug`
     │   ├── BadDateRange
     │   └── DateOutsideSeasons
     ├── HomeError               the data home cannot be used (exit 2)
-    │   └── HomeBusy            another runner holds the warehouse
+    │   ├── HomeBusy            another runner holds the warehouse
+    │   └── WarehouseMissing    the home has a ledger but no warehouse file
+    ├── EnvironmentFault        the machine, not the input: disk full, a service down (exit 1)
     ├── CatalogError            a table spec is inconsistent (exit 2)
     ├── PartitionError          a build failed for some (table, dates)
     │   ├── TransientError      worth retrying with backoff (timeouts, 5xx, locks)
@@ -23,6 +25,7 @@ error's `exit_code`; anything else is a bug and shows a traceback with `--debug`
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from datetime import date
 
@@ -59,6 +62,16 @@ class HomeError(FullcourtError):
 
 class HomeBusy(HomeError):
     pass
+
+
+class WarehouseMissing(HomeError):
+    pass
+
+
+class EnvironmentFault(FullcourtError):
+    """What a person fixes on the machine, not on the command line: exit 1."""
+
+    exit_code = 1
 
 
 class CatalogError(FullcourtError):
@@ -98,3 +111,23 @@ class FetchError(FullcourtError):
 
 class TransientFetchError(FetchError):
     pass
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, from any layer (OS, SQLite, DuckDB), means the disk is full: the
+    one environment failure no retry or narrowing can fix, so a run stops on it."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        text = str(exc).lower()
+        if "no space left on device" in text or "database or disk is full" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full(where: object) -> EnvironmentFault:
+    return EnvironmentFault(
+        f"disk full writing under {where}: free some space and run the same command again "
+        "(what was written is kept; the interrupted work is redone)"
+    )

@@ -1,8 +1,12 @@
 """The season calendar, derived from the schedule table rather than a hard-coded list.
 
-A season's nominal window runs from 1 October to 30 June; every date in it is a
-partition of every table. Which of those dates have games, of which season type, and
-how many are final, comes from `nbac_schedule` — so a postponed game simply moves.
+One rule names a date's season: the schedule's own `season` for a date with games, and
+for any other date the season under way or next to start — a season turns over on
+1 August, so a July Finals game (2021) belongs to the season it ends and a September
+day to the one about to begin. A season's nominal window runs from 1 October to
+30 June; every date in it is a partition of every table, and so is every scheduled game
+date outside it. Which dates have games, of which season type, and how many are final,
+comes from `nbac_schedule` — so a postponed game simply moves.
 """
 
 from __future__ import annotations
@@ -15,9 +19,26 @@ from datetime import date, timedelta
 
 from fullcourt import errors
 
-__all__ = ["Calendar", "GameDay", "parse_season", "season_dates", "season_of", "season_window"]
+__all__ = [
+    "SEASON_TURNS",
+    "Calendar",
+    "GameDay",
+    "in_window",
+    "parse_season",
+    "season_dates",
+    "season_name",
+    "season_of",
+    "season_window",
+]
 
 _SEASON = re.compile(r"^(\d{4})-(\d{2})$")
+
+SEASON_TURNS = 8  # the month (August) in which one season's dates give way to the next's
+
+
+def season_name(first_year: int) -> str:
+    """`2023` -> `"2023-24"`: the one way a season is named."""
+    return f"{first_year}-{(first_year + 1) % 100:02d}"
 
 
 def parse_season(text: str) -> str:
@@ -32,11 +53,15 @@ def season_window(season: str) -> tuple[date, date]:
     return date(start, 10, 1), date(start + 1, 6, 30)
 
 
-def season_of(d: date) -> str | None:
-    start = d.year if d.month >= 10 else d.year - 1
-    if 7 <= d.month <= 9:
-        return None
-    return f"{start}-{(start + 1) % 100:02d}"
+def season_of(d: date) -> str:
+    """The season a date belongs to when the schedule does not say (see the module doc)."""
+    return season_name(d.year if d.month >= SEASON_TURNS else d.year - 1)
+
+
+def in_window(d: date) -> bool:
+    """Whether `d` lies in its season's nominal window (October to June)."""
+    lo, hi = season_window(season_of(d))
+    return lo <= d <= hi
 
 
 def season_dates(season: str) -> list[date]:
@@ -88,19 +113,29 @@ class Calendar:
     def seasons(self) -> list[str]:
         return sorted(self._game_dates)
 
+    def season_of(self, d: date) -> str:
+        """The schedule's season of a game date; the calendar rule for any other date."""
+        day = self.days.get(d)
+        return day.season if day is not None and day.season else season_of(d)
+
+    def dates(self, season: str) -> list[date]:
+        """Every partition date of `season`: its nominal window and every scheduled game
+        date outside it (a Finals in July, a season restarted in a bubble)."""
+        extra = [d for d in self.game_dates(season) if not in_window(d)]
+        return sorted({*season_dates(season), *extra})
+
     def game_dates(self, season: str) -> list[date]:
         return self._game_dates.get(season, [])
 
     def index(self, d: date) -> int | None:
         """Position of a game date within its season (0 = opening night)."""
-        s = season_of(d)
-        gd = self._game_dates.get(s or "", [])
+        gd = self._game_dates.get(self.season_of(d), [])
         i = bisect_left(gd, d)
         return i if i < len(gd) and gd[i] == d else None
 
     def window_start(self, d: date, window: int) -> date:
         """First game date of a window of `window` previous game dates plus `d`."""
-        gd = self._game_dates.get(season_of(d) or "", [])
+        gd = self._game_dates.get(self.season_of(d), [])
         i = bisect_right(gd, d) - 1
         if i < 0:
             return d

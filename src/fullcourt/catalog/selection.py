@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from fullcourt import errors
-from fullcourt.catalog.calendar import parse_season, season_dates, season_of, season_window
+from fullcourt.catalog.calendar import (
+    in_window,
+    parse_season,
+    season_dates,
+    season_of,
+    season_window,
+)
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Phase
 
@@ -85,7 +91,7 @@ def select_dates(
     hi = parse_date(end, "--end") if end else None
     if lo is None:
         assert hi is not None
-        if season_of(hi) is None:
+        if not in_window(hi):
             raise errors.DateOutsideSeasons(f"--end {hi} lies outside every season")
         lo = season_window(season_of(hi))[0]
     if hi is None:
@@ -93,7 +99,7 @@ def select_dates(
     if hi < lo:
         raise errors.BadDateRange(f"--end {hi} is before --start {lo}")
     days = [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
-    inside = [d for d in days if season_of(d) is not None]
+    inside = [d for d in days if in_window(d)]
     if not inside:
         raise errors.DateOutsideSeasons(
             f"{lo} to {hi} lies outside every season (seasons run October to June)"

@@ -301,7 +301,12 @@ class RedisStreamsBus:
         self.count = count
         self._client: Any = redis.Redis.from_url(url, decode_responses=True)
         self._seen: set[str] = set()
-        self._ensure_group()
+        try:
+            self._ensure_group()
+        except redis.exceptions.ConnectionError as exc:
+            raise errors.EnvironmentFault(
+                f"cannot reach the event bus at {url}: {exc} (start Redis, or pass --bus memory://)"
+            ) from exc
 
     def _ensure_group(self) -> None:
         try:

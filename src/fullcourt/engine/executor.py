@@ -19,23 +19,23 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import tenacity
 
 from fullcourt import errors
-from fullcourt.catalog.calendar import Calendar, season_dates, season_of
+from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.schemas import arrow_schema
 from fullcourt.catalog.spec import Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
+from fullcourt.engine import observe
 from fullcourt.engine.context import BuildContext
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import (
-    READY_STATUSES,
     Facts,
     PartitionStatus,
     derive,
@@ -65,6 +65,14 @@ class RunResult:
     interrupted: bool = False
     statuses: dict[tuple[str, date], PartitionStatus] = field(default_factory=dict)
     seconds_by_phase: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, written: int = 0, failed: int = 0, gate_failed: int = 0) -> None:
+        """Add to the counters; batches of one level finish on several threads."""
+        with self._lock:
+            self.written += written
+            self.failed += failed
+            self.gate_failed += gate_failed
 
     def gaps(self, tables: Iterable[str], dates: Iterable[date]) -> list[PartitionStatus]:
         ts, ds = set(tables), set(dates)
@@ -105,6 +113,7 @@ class Executor:
         self.schemas = schemas or {}
         self.on_written = on_written
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # guards _facts, updated by a level's worker threads
         self._run_id = "adhoc"
         self._facts: dict[str, dict[date, Facts]] | None = None
         self._calendar: Calendar | None = None
@@ -113,30 +122,17 @@ class Executor:
     # -- observing -----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read facts and the calendar from the data itself (one grouped query per table)."""
-        self._facts = {}
-        for name in self.catalog.names():
-            if self.catalog[name].phase is Phase.SCRAPE:
-                continue
-            raw = self.wh.facts(name)
-            self._facts[name] = {d: Facts(f.rows, f.games, f.fingerprint) for d, f in raw.items()}
-            self.ledger.save_facts(name, raw, replace_all=True)
+        """Read facts and the calendar from the data itself (one grouped query per table),
+        and mirror them into the ledger for readers that find the warehouse busy."""
+        facts = observe.read_facts(self.wh, self.catalog)
+        for name, fs in facts.items():
+            self.ledger.save_facts(name, fs, replace_all=True)
         self._calendar = self._read_calendar()
+        with self._lock:
+            self._facts = facts
 
     def _read_calendar(self) -> Calendar:
-        sched = self.catalog.schedule
-        if not sched or not self.wh.has_table(sched):
-            cal = Calendar({})
-        else:
-            rows = self.wh.sql(
-                f'SELECT game_date, season, season_type, count(*) AS scheduled,'
-                f" count(*) FILTER (WHERE status = 'final') AS final"
-                f' FROM "{sched}" GROUP BY ALL'
-            )
-            cal = Calendar.from_rows(
-                {"game_date": d, "season": s, "season_type": t, "scheduled": n, "final": f}
-                for d, s, t, n, f in rows
-            )
+        cal = observe.read_calendar(self.wh, self.catalog.schedule)
         self.ledger.save_calendar(cal.to_payload())
         return cal
 
@@ -148,25 +144,19 @@ class Executor:
         return self._calendar
 
     def universe(self, seasons: Iterable[str] = ()) -> list[date]:
-        """The dates to plan: the seasons asked for and every earlier one (windows only
-        look back, so a later season cannot change an earlier partition's status)."""
-        asked = set(seasons)
-        known = set(self.calendar.seasons())
-        chosen = asked | ({s for s in known if s <= max(asked)} if asked else known)
-        out: set[date] = set()
-        for s in chosen:
-            out.update(season_dates(s))
-        return sorted(out)
+        return observe.universe(self.calendar, seasons, self.ledger.requested_seasons())
 
     def statuses(self, seasons: Iterable[str] = ()) -> dict[tuple[str, date], PartitionStatus]:
         if self._facts is None:
             self.refresh()
-        assert self._facts is not None
+        with self._lock:
+            facts = self._facts
+        assert facts is not None
         return derive(
             self.catalog,
             self.calendar,
             self.universe(seasons),
-            self._facts,
+            facts,
             self.ledger.latest(),
             self.ledger.leases(),
             holder=self.holder,
@@ -185,7 +175,8 @@ class Executor:
     def run(self, request: Request, run_id: str) -> RunResult:
         result = RunResult(run_id)
         self._run_id = run_id
-        seasons = {season_of(d) for d in request.dates} - {None}
+        seasons = {self.calendar.season_of(d) for d in request.dates}
+        self.ledger.remember_request(run_id, request.dates, self.calendar.season_of)
         tried: set[tuple[str, date]] = set()  # each partition runs at most once per run
         restore = self._install_sigint()
         started: dict[str, float] = {}
@@ -263,7 +254,7 @@ class Executor:
     def _chunks(self, ds: Sequence[date]) -> list[list[date]]:
         by_season: dict[str | None, list[date]] = {}
         for d in sorted(ds):
-            by_season.setdefault(season_of(d), []).append(d)
+            by_season.setdefault(self.calendar.season_of(d), []).append(d)
         out = []
         for seq in by_season.values():
             for i in range(0, len(seq), self.batch_days):
@@ -290,6 +281,8 @@ class Executor:
         try:
             outcomes = self._retrying(lambda: self._build(spec, dates))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then narrowed
+            if errors.is_disk_full(exc):
+                raise errors.disk_full(self.home.root) from exc
             message = _one_line(exc)
             if len(dates) > 1:
                 self.ledger.finish(
@@ -302,14 +295,16 @@ class Executor:
                 return
             status = "unavailable" if isinstance(exc, errors.SourceUnavailable) else "failed"
             self.ledger.finish(batch_id, spec.name, {dates[0]: (status, None, None, None, message)})
-            result.failed += status == "failed"
+            result.count(failed=int(status == "failed"))
             self.progress.log(f"{spec.name} {dates[0]}: {message}")
             return
         self.ledger.finish(batch_id, spec.name, outcomes)
         written = [d for d, o in outcomes.items() if o[0] in ("success", "gate_failed")]
-        result.written += len(written)
-        result.failed += sum(o[0] == "failed" for o in outcomes.values())
-        result.gate_failed += sum(o[0] == "gate_failed" for o in outcomes.values())
+        result.count(
+            written=len(written),
+            failed=sum(o[0] == "failed" for o in outcomes.values()),
+            gate_failed=sum(o[0] == "gate_failed" for o in outcomes.values()),
+        )
         for d, o in outcomes.items():
             if o[0] in ("failed", "gate_failed"):
                 self.progress.log(f"{spec.name} {d}: {o[0]}: {o[4]}")
@@ -361,14 +356,16 @@ class Executor:
         self.wh.replace_partitions(spec.name, good, expr)
         facts = self.wh.facts(spec.name, good)
         self.ledger.save_facts(spec.name, facts)
-        if self._facts is not None:
-            tf = self._facts.setdefault(spec.name, {})
-            for d in good:
-                f = facts.get(d)
-                if f is None:
-                    tf.pop(d, None)
-                else:
-                    tf[d] = Facts(f.rows, f.games, f.fingerprint)
+        with self._lock:
+            if self._facts is not None:
+                tf = dict(self._facts.get(spec.name, {}))
+                for d in good:
+                    f = facts.get(d)
+                    if f is None:
+                        tf.pop(d, None)
+                    else:
+                        tf[d] = Facts(f.rows, f.games, f.fingerprint)
+                self._facts = {**self._facts, spec.name: tf}
         if spec.name == self.catalog.schedule:
             self._calendar = self._read_calendar()
         failures: dict[date, list[str]] = {}
@@ -518,9 +515,3 @@ def _one_line(exc: BaseException) -> str:
     first = text[0] if text else ""
     return f"{type(exc).__name__}: {first}"[:500]
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ += ["READY_STATUSES", "utcnow"]

@@ -13,12 +13,14 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fullcourt import errors
 
@@ -47,6 +49,10 @@ CREATE TABLE IF NOT EXISTS facts (
 );
 CREATE TABLE IF NOT EXISTS calendar (
     game_date TEXT PRIMARY KEY, season TEXT, payload TEXT
+);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, season TEXT, first_date TEXT,
+    last_date TEXT, at REAL
 );
 """
 
@@ -88,18 +94,32 @@ def holder_alive(holder: str) -> bool:
 
 
 class Ledger:
-    def __init__(self, path: Path | str, *, timeout: float = 30.0):
+    """The ledger of one home. `read_only` opens it the way readers must: nothing is
+    created, migrated or written, and no file of the home changes (a quiescent ledger is
+    opened immutable, so not even SQLite's shared-memory files appear)."""
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
         try:
-            self.db = sqlite3.connect(
-                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise errors.HomeError(f"cannot open ledger {self.path}: {exc}") from exc
-        import threading
+            if read_only:
+                if not self.path.is_file():
+                    raise errors.HomeError(f"no ledger at {self.path}: nothing has run in this home")
+                quiet = not Path(f"{self.path}-wal").exists()  # no writer has it open
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" + ("&immutable=1" if quiet else "")
+                self.db = sqlite3.connect(
+                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+                self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                self.db = sqlite3.connect(
+                    str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+                )
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise errors.HomeError(_unusable(self.path, exc)) from exc
 
         self._lock = threading.RLock()
         # `latest` is read before every planning round: keep it, and read only what changed
@@ -329,8 +349,39 @@ class Ledger:
                 self.db.execute("ROLLBACK")
                 raise
 
+    # -- what was ever asked for ---------------------------------------------------------
+
+    def remember_request(self, run_id: str, dates: Iterable[date], season_of) -> None:
+        """Record the seasons (and date span within each) a run was asked to cover, so a
+        season whose schedule never arrived, or whose warehouse was lost, stays in view."""
+        spans: dict[str, list[date]] = {}
+        for d in dates:
+            span = spans.setdefault(season_of(d), [d, d])
+            span[0], span[1] = min(span[0], d), max(span[1], d)
+        now = time.time()
+        self._many(
+            "INSERT INTO requests (run_id, season, first_date, last_date, at) VALUES (?,?,?,?,?)",
+            [(run_id, s, lo.isoformat(), hi.isoformat(), now) for s, (lo, hi) in sorted(spans.items())],
+        )
+
+    def requested_seasons(self) -> list[str]:
+        try:
+            rows = self.db.execute("SELECT DISTINCT season FROM requests").fetchall()
+        except sqlite3.OperationalError:  # a ledger written before requests were recorded
+            return []
+        return sorted(s for (s,) in rows if s)
+
     def load_calendar(self) -> dict[date, tuple[str, dict]]:
         return {
             date.fromisoformat(d): (s, json.loads(p))
             for d, s, p in self.db.execute("SELECT game_date, season, payload FROM calendar")
         }
+
+
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:
+    if "full" in str(exc).lower():
+        return f"disk full writing the ledger {path}: free some space and run the same command again"
+    return (
+        f"ledger {path} cannot be read ({exc}): restore it or move it aside "
+        "(a new ledger starts empty and `fullcourt heal` rebuilds what it lacks)"
+    )

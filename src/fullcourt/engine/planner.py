@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from fullcourt.catalog.calendar import Calendar, season_of
+from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Expectation, Phase
 
@@ -225,7 +225,7 @@ def _status(
         return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
 
     day = calendar.days.get(d)
-    season = season_of(d)
+    season = calendar.season_of(d)
     expected = 0
     if not in_feed:
         # Until the schedule of a date is built its expectations are unknown: blocked.
@@ -309,8 +309,7 @@ def _window_lo(window, d: date, calendar: Calendar) -> date:
     if window == "all":
         return date.min
     if window == "season":
-        s = season_of(d)
-        gd = calendar.game_dates(s) if s else []
+        gd = calendar.game_dates(calendar.season_of(d))
         return gd[0] if gd and gd[0] <= d else d
     if not window:
         return d

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from fullcourt.catalog.calendar import season_dates, season_of
+from fullcourt.catalog.calendar import in_window
 from fullcourt.catalog.spec import Phase
 from fullcourt.engine import alerts as alerts_mod
 from fullcourt.engine.events import Bus, Event
@@ -119,7 +119,7 @@ class Runner:
 
     def _sweep(self, today: date, report: TickReport) -> None:
         seasons = self.executor.calendar.seasons()
-        dates = [d for s in seasons for d in season_dates(s) if d <= today]
+        dates = [d for s in seasons for d in self.executor.calendar.dates(s) if d <= today]
         if not dates:
             return
         result = self._run("run: sweep", self.catalog.names(), dates, report)
@@ -149,7 +149,7 @@ class Runner:
 
 
 def _in_seasons(days: Iterable[date]) -> list[date]:
-    return sorted(d for d in days if season_of(d) is not None)
+    return sorted(d for d in days if in_window(d))
 
 
 def _through(first: date, last: date) -> list[date]:

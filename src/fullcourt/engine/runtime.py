@@ -1,29 +1,37 @@
 """Opening a home: the catalog, warehouse, ledger and executor wired together.
 
-Writers open the warehouse for the whole run (DuckDB allows one process per file).
-Readers that find it busy fall back to what the runner recorded in the ledger, and say
-so, instead of failing: `status` must work in a second terminal mid-backfill.
+Writers open the warehouse for the whole run (DuckDB allows one process per file) and
+mirror what they observe into the ledger. Readers write nothing: they open the ledger
+and the warehouse read-only, hold the warehouse only while they read it, and when a
+writer holds it they fall back to what the writer recorded in the ledger, and say so —
+`status` must work in a second terminal mid-backfill, and must not get in its way.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 
 from fullcourt import errors
-from fullcourt.catalog.calendar import Calendar, season_dates
+from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
+from fullcourt.engine import observe
 from fullcourt.engine.executor import Executor
 from fullcourt.engine.ledger import Ledger, new_holder
 from fullcourt.engine.planner import Facts, PartitionStatus, derive
 from fullcourt.engine.progress import Progress
 from fullcourt.warehouse.duck import Warehouse
 
-__all__ = ["Runtime", "load_catalog", "open_reader", "open_writer"]
+__all__ = ["READER_GRACE", "Runtime", "load_catalog", "open_reader", "open_writer"]
+
+# A writer that finds the warehouse held by a reader (a `status` a moment earlier)
+# waits this long for it before the `--wait` rules apply.
+READER_GRACE = 10.0
 
 
 def load_catalog(spec: str | None = None) -> tuple[Catalog, dict]:
@@ -41,6 +49,13 @@ def load_catalog(spec: str | None = None) -> tuple[Catalog, dict]:
 
 
 @dataclass
+class _Snapshot:
+    facts: dict[str, dict[date, Facts]]
+    calendar: Calendar
+    note: str = ""  # why these facts are not the warehouse's own, when they are not
+
+
+@dataclass
 class Runtime:
     home: Home
     catalog: Catalog
@@ -49,32 +64,88 @@ class Runtime:
     executor: Executor | None
     extras: dict
     busy_reason: str = ""
+    _snapshot: _Snapshot | None = field(default=None, repr=False)
 
     def close(self) -> None:
         if self.warehouse is not None:
             self.warehouse.close()
         self.ledger.close()
 
+    @property
+    def read_only(self) -> bool:
+        return self.executor is None
+
+    def _observed(self) -> _Snapshot:
+        """A reader's view of the data, read once: from the warehouse when it can be opened
+        read-only, else from the ledger's mirror (busy) or from nothing (file lost)."""
+        if self._snapshot is None:
+            mirror = Calendar.from_payload(self.ledger.load_calendar())
+            try:
+                wh = Warehouse(self.home.warehouse_path, read_only=True)
+            except errors.WarehouseMissing:
+                self._snapshot = _Snapshot({}, mirror, (
+                    f"warehouse {self.home.warehouse_path} is missing: every built partition "
+                    "shows as a gap; `fullcourt heal` rebuilds it from the object store"))
+            except errors.HomeBusy:
+                runs = self.ledger.active_runs()
+                who = f"run {runs[0]['run_id']} ({runs[0]['command']})" if runs else "another process"
+                facts = {
+                    t: {d: Facts(*v) for d, v in fs.items()}
+                    for t, fs in self.ledger.load_facts().items()
+                }
+                self.busy_reason = f"warehouse busy: {who}; showing facts as last recorded by it"
+                self._snapshot = _Snapshot(facts, mirror, self.busy_reason)
+            else:
+                try:
+                    self._snapshot = _Snapshot(
+                        observe.read_facts(wh, self.catalog),
+                        observe.read_calendar(wh, self.catalog.schedule),
+                    )
+                finally:
+                    wh.close()
+        return self._snapshot
+
+    @property
+    def note(self) -> str:
+        """What a reader should be told about where its facts came from ("" when the
+        warehouse itself was read)."""
+        return self._observed().note if self.read_only else ""
+
     def statuses(self, seasons: Iterable[str] = ()) -> dict[tuple[str, date], PartitionStatus]:
         if self.executor is not None:
             return self.executor.statuses(seasons)
-        # warehouse busy: plan from what the runner recorded
-        cal = Calendar.from_payload(self.ledger.load_calendar())
-        facts = {
-            t: {d: Facts(*v) for d, v in fs.items()} for t, fs in self.ledger.load_facts().items()
-        }
-        universe: set[date] = set()
-        for s in {*seasons, *cal.seasons()}:
-            universe.update(season_dates(s))
+        snap = self._observed()
+        dates = observe.universe(snap.calendar, seasons, self.ledger.requested_seasons())
         return derive(
-            self.catalog, cal, sorted(universe), facts, self.ledger.latest(), self.ledger.leases()
+            self.catalog, snap.calendar, dates, snap.facts, self.ledger.latest(), self.ledger.leases()
         )
 
     @property
     def calendar(self) -> Calendar:
         if self.executor is not None:
             return self.executor.calendar
-        return Calendar.from_payload(self.ledger.load_calendar())
+        return self._observed().calendar
+
+    def seasons(self) -> list[str]:
+        """Every season the home knows: scheduled, or ever requested."""
+        return sorted({*self.calendar.seasons(), *self.ledger.requested_seasons()})
+
+    @contextmanager
+    def reading(self) -> Iterator[Warehouse]:
+        """The warehouse opened read-only for the length of one report's queries."""
+        if self.warehouse is not None:
+            yield self.warehouse
+            return
+        try:
+            wh = Warehouse(self.home.warehouse_path, read_only=True)
+        except errors.HomeBusy as exc:
+            raise errors.HomeBusy(f"{exc}; this report needs the warehouse itself") from None
+        except errors.WarehouseMissing as exc:
+            raise errors.HomeError(f"{exc}; run `fullcourt heal` to rebuild it") from None
+        try:
+            yield wh
+        finally:
+            wh.close()
 
 
 def _wiring(home: Home, extras: dict, clock=None) -> dict:
@@ -83,6 +154,23 @@ def _wiring(home: Home, extras: dict, clock=None) -> dict:
     if not factory:
         return {}
     return factory(home, clock=clock) if clock is not None else factory(home)
+
+
+def _open_warehouse(home: Home, ledger: Ledger, wait: float) -> Warehouse:
+    """The warehouse for writing. A reader holds it for a moment: wait for it; another
+    runner holds it for a whole run: refuse at once unless asked to wait."""
+    try:
+        return Warehouse(home.warehouse_path, wait=wait)
+    except errors.HomeBusy:
+        runs = ledger.active_runs()
+        if runs and wait <= 0:
+            run = runs[0]
+            raise errors.HomeBusy(
+                f"warehouse {home.warehouse_path} is held by run {run['run_id']} "
+                f"({run['command']}, {run['holder']}); wait for it to finish or pass --wait "
+                "(`fullcourt status` reads the ledger meanwhile)"
+            ) from None
+        return Warehouse(home.warehouse_path, wait=max(wait, READER_GRACE))
 
 
 def open_writer(
@@ -97,7 +185,11 @@ def open_writer(
     home.ensure()
     catalog, extras = load_catalog(catalog_spec)
     ledger = Ledger(home.ledger_path)
-    wh = Warehouse(home.warehouse_path, wait=wait)
+    try:
+        wh = _open_warehouse(home, ledger, wait)
+    except BaseException:
+        ledger.close()
+        raise
     wiring = _wiring(home, extras, clock)
     wiring.update(kwargs)
     ex = Executor(home, catalog, wh, ledger, new_holder(), progress=progress, **wiring)
@@ -105,17 +197,9 @@ def open_writer(
 
 
 def open_reader(home: Home, catalog_spec: str | None = None) -> Runtime:
-    if not home.root.exists():
+    """The home as it is, for reports: nothing is opened for writing, nothing written."""
+    if not home.root.is_dir() or not home.ledger_path.is_file():
         raise errors.HomeError(f"no fullcourt home at {home.root}; run a backfill first or pass --home")
     catalog, extras = load_catalog(catalog_spec)
-    ledger = Ledger(home.ledger_path)
-    try:
-        wh = Warehouse(home.warehouse_path)
-    except errors.HomeBusy:
-        runs = ledger.active_runs()
-        who = f"run {runs[0]['run_id']} ({runs[0]['command']})" if runs else "another process"
-        return Runtime(home, catalog, ledger, None, None, extras,
-                       busy_reason=f"warehouse busy: {who}; showing facts as last recorded by it")
-    # a reader plans and reports; it never fetches, so no source clients are built
-    ex = Executor(home, catalog, wh, ledger, new_holder())
-    return Runtime(home, catalog, ledger, wh, ex, extras)
+    ledger = Ledger(home.ledger_path, read_only=True)
+    return Runtime(home, catalog, ledger, None, None, extras)

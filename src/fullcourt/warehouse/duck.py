@@ -65,13 +65,15 @@ class Warehouse:
     def _connect(self, wait: float) -> None:
         """Open the file, waiting up to `wait` seconds for another process to let it go."""
         deadline = time.monotonic() + wait
+        if self.read_only and not self.path.is_file():
+            raise errors.WarehouseMissing(f"warehouse {self.path} is missing")
         while True:
             try:
                 self._raw = duckdb.connect(str(self.path), read_only=self.read_only)
                 break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise errors.HomeError(f"cannot open warehouse {self.path}: {exc}") from exc
+            except duckdb.Error as exc:
+                if not isinstance(exc, duckdb.IOException) or "lock" not in str(exc).lower():
+                    raise _unusable(self.path, exc) from exc
                 if time.monotonic() >= deadline:
                     raise errors.HomeBusy(
                         f"warehouse {self.path} is held by another fullcourt process; "
@@ -271,6 +273,19 @@ class Warehouse:
 
 _local = threading.local()
 _tokens = itertools.count()
+
+
+def _unusable(path: Path, exc: Exception) -> errors.FullcourtError:
+    """One line for a warehouse file DuckDB refuses: full disk, or a damaged file."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    if "space left" in first.lower() or "disk is full" in first.lower():
+        return errors.EnvironmentFault(
+            f"disk full writing the warehouse {path}: free some space and run the same command again"
+        )
+    return errors.HomeError(
+        f"warehouse {path} cannot be opened ({first}): move it aside and run `fullcourt heal`,"
+        " which rebuilds it from the object store"
+    )
 
 
 def _duck_type(t: str) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.calendar import SEASON_TURNS
+
 __all__ = ["attach", "latest_before", "season_of"]
 
 
@@ -36,8 +38,8 @@ def latest_before(
 
 
 def season_of(d: ir.DateValue) -> ir.StringValue:
-    """The season name ("2023-24") of a game date: seasons start in October."""
-    start = ibis.ifelse(d.month() >= 7, d.year(), d.year() - 1)
+    """`catalog.calendar.season_of` as an expression, for tables that carry no season."""
+    start = ibis.ifelse(d.month() >= SEASON_TURNS, d.year(), d.year() - 1)
     nxt = ((start + 1) % 100).cast("string").lpad(2, "0")
     return start.cast("string") + "-" + nxt
 

@@ -12,6 +12,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from fullcourt.catalog.calendar import season_name
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.raw.payload import (
@@ -21,7 +22,6 @@ from fullcourt.processors.raw.payload import (
     dedupe,
     invalid,
     minutes,
-    season_of_year,
     to_table,
 )
 from fullcourt.sources.teams import BDL_IDS
@@ -95,7 +95,7 @@ def build(body: bytes, game_date: date) -> pa.Table:
             {
                 "game_id": str(r.game.id),
                 "game_date": game_date,
-                "season": season_of_year(r.game.season),
+                "season": season_name(r.game.season),
                 "team": team,
                 "opponent": other[0] if other else None,
                 "player_id": str(r.player.id),

@@ -29,7 +29,6 @@ __all__ = [
     "dedupe",
     "invalid",
     "minutes",
-    "season_of_year",
     "to_table",
     "utc",
 ]
@@ -104,10 +103,6 @@ def clean_name(name: str | None) -> str | None:
         last, _, first = text.partition(",")
         text = f"{first.strip()} {last.strip()}".strip()
     return text or None
-
-
-def season_of_year(first_year: int) -> str:
-    return f"{first_year}-{(first_year + 1) % 100:02d}"
 
 
 def utc(moment: datetime) -> datetime:

@@ -407,7 +407,7 @@ class ReplayFiles:
 
     def season_of(self, day: date) -> str | None:
         name = catalog_calendar.season_of(day)
-        return name if name in self._logs else None
+        return name if name in self._logs and catalog_calendar.in_window(day) else None
 
     def season(self, name: str) -> ReplaySeason:
         if name not in self._logs:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from fullcourt.catalog.calendar import season_name
 from fullcourt.errors import UsageError
 from fullcourt.sources.sim.franchises import FRANCHISES
 
@@ -39,10 +40,6 @@ def parse_season(season: str) -> int:
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
         raise UsageError(f"not a season name: {season!r} (expected e.g. '2023-24')")
     return int(m.group(1))
-
-
-def season_name(first_year: int) -> str:
-    return f"{first_year}-{(first_year + 1) % 100:02d}"
 
 
 def season_window(first_year: int) -> tuple[date, date]:

@@ -56,7 +56,7 @@ class League:
     def season_of(self, day: date) -> str | None:
         """The season a date belongs to (October to June), None in summer or before history."""
         name = catalog_calendar.season_of(day)
-        if name is None or int(name[:4]) < FIRST_SEASON_YEAR:
+        if not catalog_calendar.in_window(day) or int(name[:4]) < FIRST_SEASON_YEAR:
             return None
         return name
 
