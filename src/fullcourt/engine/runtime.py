@@ -67,7 +67,8 @@ class Runtime:
         for s in {*seasons, *cal.seasons()}:
             universe.update(season_dates(s))
         return derive(
-            self.catalog, cal, sorted(universe), facts, self.ledger.latest(), self.ledger.leases()
+            self.catalog, cal, sorted(universe), facts, self.ledger.latest(), self.ledger.leases(),
+            recorded_modules=self.ledger.recorded_modules(),
         )
 
     @property
