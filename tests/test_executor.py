@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from datetime import date
 
+import pytest
 from tests.resources import tiny_catalog
 
+from fullcourt.catalog import codehash
 from fullcourt.catalog.calendar import season_dates
+from fullcourt.config import Home
 from fullcourt.engine.executor import Request
+from fullcourt.engine.runtime import open_writer
 
 TABLES = ("games", "scores", "form")
 DATES = tuple(season_dates("2023-24"))
@@ -113,3 +118,74 @@ def test_every_attempt_is_in_the_ledger_with_its_fingerprints(tiny):
     row = rows[0]
     assert row["status"] == "success" and row["rows"] > 0
     assert row["fingerprint"] and row["input_fp"] and row["code_version"]
+
+
+SPLIT = "tiny_split.catalog:build_catalog"
+RATES = "fullcourt.processors.analytics.rates"
+
+
+@pytest.fixture
+def split_catalog(tmp_path, tiny_env):
+    """The tiny catalog with `scores` built in a module of its own that uses a fullcourt
+    helper the other two tables do not (their builds share one module)."""
+    pkg = tmp_path / "pkgs" / "tiny_split"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "scores.py").write_text(
+        "from fullcourt.processors.analytics import rates  # the helper under test\n"
+        "from tests.resources import tiny_catalog\n\n\n"
+        "def build(inputs, dates):\n"
+        "    assert rates.ratio\n"
+        "    return tiny_catalog.build_scores(inputs, dates)\n"
+    )
+    (pkg / "catalog.py").write_text(
+        "from dataclasses import replace\n\n"
+        "from fullcourt.catalog.graph import Catalog\n"
+        "from tests.resources import tiny_catalog as tiny\n"
+        "from tiny_split import scores\n\n\n"
+        "def build_catalog():\n"
+        "    specs = [tiny.GAMES_SPEC, replace(tiny.SCORES_SPEC, build=scores.build), tiny.FORM_SPEC]\n"
+        "    return Catalog(specs, schedule='games'), {}\n"
+    )
+    tiny_env.syspath_prepend(str(tmp_path / "pkgs"))
+    yield SPLIT
+    for name in [m for m in sys.modules if m == "tiny_split" or m.startswith("tiny_split.")]:
+        del sys.modules[name]
+
+
+def test_an_edited_helper_makes_exactly_its_tables_stale_and_names_it(tmp_path, tiny_env, split_catalog):
+    home = Home(tmp_path / "home")
+    rt = open_writer(home, split_catalog)
+    try:
+        assert RATES in rt.catalog.code_modules["scores"]
+        assert RATES not in rt.catalog.code_modules["games"] | rt.catalog.code_modules["form"]
+        assert run(rt).gaps(TABLES, DATES) == []
+    finally:
+        rt.close()
+
+    real_source = codehash.source_of
+    tiny_env.setattr(
+        codehash, "source_of",
+        lambda name: real_source(name) + "\n_EDITED = True\n" if name == RATES else real_source(name),
+    )
+    rt = open_writer(home, split_catalog)
+    try:
+        st = rt.executor.statuses(["2023-24"])
+        days = game_dates(rt)
+        assert {st[("games", d)].status for d in days} == {"complete"}
+        assert {st[("scores", d)].status for d in days} == {"stale"}
+        assert {st[("scores", d)].reason for d in days} == {f"code changed in {RATES}"}
+        built_form = [d for d in days if st[("form", d)].status != "bootstrap"]
+        assert len(built_form) == len(days) - 3
+        assert {st[("form", d)].status for d in built_form} == {"stale"}
+        assert {st[("form", d)].root_cause[0] for d in built_form} == {"scores"}
+
+        before = len(rt.ledger.history("games", limit=100000))
+        healed = run(rt)
+        assert healed.gaps(TABLES, DATES) == []
+        assert len(rt.ledger.history("games", limit=100000)) == before
+        version = rt.catalog.code_versions["scores"]
+        assert {r["code_version"] for r in rt.ledger.history("scores", days[0])[:1]} == {version}
+        assert rt.ledger.recorded_modules()[version][RATES] == rt.catalog.code_modules["scores"][RATES]
+    finally:
+        rt.close()

@@ -668,6 +668,35 @@ def test_a_code_change_makes_every_built_partition_of_the_table_stale() -> None:
     assert all(st_.status in READY_STATUSES for st_ in w.execute().values())
 
 
+def test_a_code_change_names_the_modules_that_changed() -> None:
+    w = Example()
+    built = w.versions["box"]
+    then = {"app.box": "b1", "app.lookback": "l1", "app.spec": "s1"}
+    now = {"app.box": "b1", "app.lookback": "l2", "app.spec": "s1"}
+
+    def derive_now(recorded, modules=now):
+        return derive(
+            w.catalog, w.calendar, w.universe, w.facts, w.attempts, holder=HOLDER,
+            code_versions={**w.versions, "box": "new"}, code_modules={"box": modules},
+            recorded_modules=recorded,
+        )
+
+    s = derive_now({built: then})
+    assert s[("box", D[24])].status == "stale"
+    assert s[("box", D[24])].reason == "code changed in app.lookback"
+    assert s[("feat", D[27])].status == "stale"
+    assert s[("feat", D[27])].reason == "input box 2023-10-27 changed; rebuilt after it"
+    assert s[("pred", D[27])].status == "stale"
+    # an import added or dropped is a change too; long lists are cut short
+    wider = {**now, "app.rates": "r1", "app.conform": "c1", "app.box": "b2"}
+    assert derive_now({built: then}, wider)[("box", D[24])].reason == (
+        "code changed in app.box, app.conform, app.lookback and 1 more"
+    )
+    # a version the ledger holds no modules for (older ledgers) says no more than that
+    assert derive_now({})[("box", D[24])].reason == "code changed since built"
+    assert derive_now({built: now})[("box", D[24])].reason == "code changed since built"
+
+
 def test_a_failed_gate_holds_back_downstream() -> None:
     w = Example()
     w.fail("box", D[28], "gate_failed", "2023-10-28: minutes_played NULL rate 0.99 > 0.05")

@@ -7,42 +7,37 @@ table, before anything is read or written.
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 
 from fullcourt import errors
+from fullcourt.catalog import codehash
 from fullcourt.catalog.spec import Input, Phase, TableSpec
 
-__all__ = ["Catalog", "code_version"]
+__all__ = ["Catalog", "code_modules", "code_version"]
 
 
-def code_version(spec: TableSpec) -> str:
-    """Hash of what changes results: the processor module's code, minus docstrings."""
+def code_modules(spec: TableSpec) -> dict[str, str]:
+    """The first-party modules a table's build reaches, each with its code hash.
+
+    See `fullcourt.catalog.codehash` for what is followed; a scrape (no build) has none.
+    """
+    module = getattr(spec.build, "__module__", None) if spec.build is not None else None
+    return codehash.modules_of(module) if module else {}
+
+
+def code_version(spec: TableSpec, modules: Mapping[str, str] | None = None) -> str:
+    """Hash of what changes results: the table's name and spec version, and the code of
+    every module its build reaches (`code_modules`), docstrings and comments aside."""
     parts = [spec.name, spec.version]
     if spec.build is not None:
-        module = inspect.getmodule(spec.build)
-        try:
-            source = inspect.getsource(module) if module else inspect.getsource(spec.build)
-            parts.append(_strip_docstrings(source))
-        except (OSError, TypeError):
+        modules = code_modules(spec) if modules is None else modules
+        parts.extend(f"{m}={h}" for m, h in sorted(modules.items()))
+        if not modules:  # no readable source: the function's name is all there is
             parts.append(getattr(spec.build, "__qualname__", repr(spec.build)))
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=8).hexdigest()
-
-
-def _strip_docstrings(source: str) -> str:
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(
-                getattr(body[0], "value", None), ast.Constant
-            ) and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, annotate_fields=False)
 
 
 class Catalog:
@@ -132,8 +127,14 @@ class Catalog:
         return lv
 
     @cached_property
+    def code_modules(self) -> dict[str, dict[str, str]]:
+        """Per table, the modules its build reaches and each one's code hash."""
+        return {n: code_modules(s) for n, s in self.specs.items()}
+
+    @cached_property
     def code_versions(self) -> dict[str, str]:
-        return {n: code_version(s) for n, s in self.specs.items()}
+        """Per table, one hash of its spec version and `code_modules`."""
+        return {n: code_version(s, self.code_modules[n]) for n, s in self.specs.items()}
 
     def downstream(self, names: Iterable[str]) -> list[str]:
         want = set(names)

@@ -160,6 +160,7 @@ class Executor:
             self.ledger.latest(),
             self.ledger.leases(),
             holder=self.holder,
+            recorded_modules=self.ledger.recorded_modules(),
         )
 
     # -- running -------------------------------------------------------------------------
@@ -277,7 +278,10 @@ class Executor:
     def _attempt(self, spec: TableSpec, dates: list[date], statuses, run_id, result) -> None:
         input_fps = {d: statuses[(spec.name, d)].input_fp for d in dates}
         version = self.catalog.code_versions[spec.name]
-        batch_id = self.ledger.begin(run_id, spec.name, dates, self.holder, input_fps, version)
+        batch_id = self.ledger.begin(
+            run_id, spec.name, dates, self.holder, input_fps, version,
+            code_modules=self.catalog.code_modules[spec.name],
+        )
         try:
             outcomes = self._retrying(lambda: self._build(spec, dates))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then narrowed

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, season TEXT, first_date TEXT,
     last_date TEXT, at REAL
 );
+CREATE TABLE IF NOT EXISTS code_versions (
+    version TEXT PRIMARY KEY, modules TEXT  -- JSON {module: code hash} the version hashes
+);
 """
 
 
@@ -127,6 +130,9 @@ class Ledger:
         self._latest: dict[tuple[str, date], tuple[int, Attempt]] = {}
         self._max_id = 0
         self._read_at = 0.0
+        # A code version's modules never change (the version is their hash): read each once.
+        self._modules: dict[str, dict[str, str]] = {}
+        self._modules_rowid = 0
 
     def close(self) -> None:
         self.db.close()
@@ -182,19 +188,53 @@ class Ledger:
         input_fps: Mapping[date, str],
         code_version: str,
         attempt: int = 1,
+        code_modules: Mapping[str, str] | None = None,
     ) -> str:
+        """Record a batch as running; `code_modules` are the {module: hash} that
+        `code_version` was made of, kept once per version so a later plan can name the
+        modules that changed since."""
         batch_id = uuid.uuid4().hex[:10]
         now = time.time()
-        self._many(
-            "INSERT INTO attempts (run_id, batch_id, table_name, game_date, status, input_fp,"
-            " code_version, started_at, attempt, holder) VALUES (?,?,?,?, 'running', ?,?,?,?,?)",
-            [
-                (run_id, batch_id, table, d.isoformat(), input_fps.get(d), code_version, now,
-                 attempt, holder)
-                for d in dates
-            ],
-        )
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if code_modules and code_version not in self._modules:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO code_versions VALUES (?, ?)",
+                        (code_version, json.dumps(dict(sorted(code_modules.items())))),
+                    )
+                self.db.executemany(
+                    "INSERT INTO attempts (run_id, batch_id, table_name, game_date, status,"
+                    " input_fp, code_version, started_at, attempt, holder)"
+                    " VALUES (?,?,?,?, 'running', ?,?,?,?,?)",
+                    [
+                        (run_id, batch_id, table, d.isoformat(), input_fps.get(d), code_version,
+                         now, attempt, holder)
+                        for d in dates
+                    ],
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            if code_modules:
+                self._modules.setdefault(code_version, dict(sorted(code_modules.items())))
         return batch_id
+
+    def recorded_modules(self) -> dict[str, dict[str, str]]:
+        """The modules of every recorded code version: {version: {module: hash}}."""
+        with self._lock:
+            try:
+                rows = self.db.execute(
+                    "SELECT rowid, version, modules FROM code_versions WHERE rowid > ?",
+                    (self._modules_rowid,),
+                ).fetchall()
+            except sqlite3.OperationalError:  # a ledger older than recorded modules, read-only
+                rows = []
+            for rowid, version, modules in rows:
+                self._modules[version] = json.loads(modules)
+                self._modules_rowid = max(self._modules_rowid, rowid)
+            return dict(self._modules)
 
     def finish(
         self,

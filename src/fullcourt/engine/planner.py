@@ -1,8 +1,8 @@
 """The planner: the only code that decides what is missing and what to run.
 
 `derive` is a pure function of plain values — catalog, calendar, warehouse facts,
-the ledger's latest attempts and live leases — returning exactly one status per
-(table, game_date). `make_plan` turns the gaps into ordered steps. No database is
+the ledger's latest attempts, live leases and the modules of recorded code versions —
+returning exactly one status per (table, game_date). `make_plan` turns the gaps into ordered steps. No database is
 imported here, so the whole decision can be tested against literal inputs.
 
 Windows are checked with sorted gap lists and prefix sums, so a partition whose input
@@ -170,11 +170,21 @@ def derive(
     leases: Mapping[tuple[str, date], str] | None = None,
     holder: str | None = None,
     code_versions: Mapping[str, str] | None = None,
+    recorded_modules: Mapping[str, Mapping[str, str]] | None = None,
+    code_modules: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[tuple[str, date], PartitionStatus]:
-    """Every partition of every table over `universe` gets exactly one status."""
+    """Every partition of every table over `universe` gets exactly one status.
+
+    `code_versions` and `code_modules` (per table; default the catalog's) are the code
+    now; `recorded_modules` ({version: {module: hash}}, from the ledger) says what each
+    recorded version was made of, so a partition stale by code names the modules that
+    changed since it was built.
+    """
     dates = sorted(set(universe))
     leases = leases or {}
     code_versions = code_versions if code_versions is not None else catalog.code_versions
+    code_modules = code_modules if code_modules is not None else catalog.code_modules
+    recorded_modules = recorded_modules or {}
     series: dict[str, _Series] = {}
     out: dict[tuple[str, date], PartitionStatus] = {}
     game_index = {
@@ -188,11 +198,12 @@ def derive(
         ser = series[name] = _Series(dates)
         tfacts = facts.get(name, {})
         version = code_versions.get(name, "")
+        code_change = _CodeChange(code_modules.get(name, {}), recorded_modules)
         gate_table = None if (sched is None or name in feed) else sched
         for d in dates:
             st = _status(
                 spec, name, d, calendar, game_index, series, out, tfacts, attempts,
-                leases, holder, version, gate_table, name in feed,
+                leases, holder, version, code_change, gate_table, name in feed,
             )
             out[(name, d)] = st
             if spec.phase is Phase.SCRAPE:
@@ -205,9 +216,35 @@ def derive(
     return out
 
 
+class _CodeChange:
+    """Why a table's recorded code version is not today's, worded once per version."""
+
+    SHOWN = 3
+
+    def __init__(self, current: Mapping[str, str], recorded: Mapping[str, Mapping[str, str]]):
+        self.current = current
+        self.recorded = recorded
+        self.reasons: dict[str | None, str] = {}
+
+    def reason(self, version: str | None) -> str:
+        if version not in self.reasons:
+            self.reasons[version] = self._word(self.recorded.get(version or "") or {})
+        return self.reasons[version]
+
+    def _word(self, then: Mapping[str, str]) -> str:
+        now = self.current
+        changed = sorted(m for m in then.keys() | now.keys() if then.get(m) != now.get(m))
+        if not then or not now or not changed:  # not recorded, or only the spec version
+            return "code changed since built"
+        more = len(changed) - self.SHOWN
+        return f"code changed in {', '.join(changed[: self.SHOWN])}" + (
+            f" and {more} more" if more > 0 else ""
+        )
+
+
 def _status(
     spec, name, d, calendar, game_index, series, out, tfacts, attempts, leases, holder,
-    version, sched_table, in_feed,
+    version, code_change, sched_table, in_feed,
 ) -> PartitionStatus:
     def mk(status: str, reason: str = "", root=None, fp: str = "") -> PartitionStatus:
         return PartitionStatus(name, d, status, reason, root, fp)
@@ -271,7 +308,7 @@ def _status(
     if status == "unavailable":
         return mk("unavailable", att.error or "source provides none", fp=input_fp)
     if att.code_version != version:
-        return mk("stale", "code changed since built", fp=input_fp)
+        return mk("stale", code_change.reason(att.code_version), fp=input_fp)
     if att.input_fp != input_fp:
         return mk("stale", "an input partition changed since built", fp=input_fp)
     if status == "gate_failed":

@@ -117,7 +117,8 @@ class Runtime:
         snap = self._observed()
         dates = observe.universe(snap.calendar, seasons, self.ledger.requested_seasons())
         return derive(
-            self.catalog, snap.calendar, dates, snap.facts, self.ledger.latest(), self.ledger.leases()
+            self.catalog, snap.calendar, dates, snap.facts, self.ledger.latest(), self.ledger.leases(),
+            recorded_modules=self.ledger.recorded_modules(),
         )
 
     @property

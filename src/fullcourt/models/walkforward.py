@@ -25,7 +25,7 @@ from fullcourt.models import betting, registry
 from fullcourt.models.bundle import SYSTEMS, Bundle
 from fullcourt.models.examples import Examples, from_arrow
 
-__all__ = ["IDENTITY", "LABEL", "OUTPUT_SCHEMA", "code_version", "cutoff_of", "predict"]
+__all__ = ["IDENTITY", "LABEL", "OUTPUT_SCHEMA", "cutoff_of", "predict"]
 
 # Columns copied from the feature store onto every prediction row.
 IDENTITY: tuple[str, ...] = ("game_id", "player_id", "game_date", "season", "season_type", "team", "opponent")
@@ -128,44 +128,3 @@ def predict(
     return out.sort_by([(c, "ascending") for c in ("game_date", "game_id", "player_id", "system")])
 
 
-
-def code_version() -> str:
-    """A hash of the model code (docstrings aside) and the LightGBM version.
-
-    The catalog hashes a processor's own module; the prediction processor adds this as
-    its spec version, so a change to any system makes its predictions stale too.
-    """
-    import ast
-    import hashlib
-    import inspect
-
-    import lightgbm
-
-    from fullcourt.models import (
-        betting,
-        boosting,
-        bundle,
-        ensemble,
-        examples,
-        formulas,
-        registry,
-        similarity,
-        system,
-    )
-
-    h = hashlib.blake2b(lightgbm.__version__.encode(), digest_size=8)
-    for module in (betting, boosting, bundle, ensemble, examples, formulas, registry, similarity, system):
-        tree = ast.parse(inspect.getsource(module))
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if (
-                isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-                and body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(getattr(body[0], "value", None), ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-        h.update(ast.dump(tree, annotate_fields=False).encode())
-    h.update(inspect.getsource(predict).encode() + inspect.getsource(_rows).encode())
-    return h.hexdigest()
