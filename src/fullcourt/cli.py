@@ -377,13 +377,37 @@ def status(
     ctx: typer.Context,
     season: str | None = _SEASON,
     as_json: bool = _JSON,
+    watch: bool = typer.Option(False, "--watch", help="Redraw every --interval seconds (Ctrl-C stops)."),
+    interval: float = typer.Option(3.0, "--interval", help="Seconds between redraws with --watch."),
 ) -> None:
     """Per table: its phase and how many partitions are in each status."""
     state = _state(ctx)
     seasons = selection.parse_seasons(season) if season else []
-    with _reader(state) as rt:
+    _check_watch(watch, interval, as_json)
+    if watch:
+        _watch(lambda: _status_view(state, seasons)[0], interval)
+        return
+    if as_json:
+        _print_json({"tables": _status_view(state, seasons, quiet=False)[1]})
+        return
+    view, _ = _status_view(state, seasons, quiet=False)
+    out.print(view)
+
+
+def _status_view(state: State, seasons: list[str], quiet: bool = True):
+    """The status table as a rich renderable, and its rows; `quiet` folds the reader's
+    note (warehouse busy) into the view instead of printing it."""
+    from rich.console import Group
+
+    rt = open_reader(state.home)
+    try:
         statuses = rt.statuses(seasons)
         catalog = rt.catalog
+        note = rt.note
+    finally:
+        rt.close()
+    if note and not quiet:
+        err.print(f"[yellow]{note}[/]")
     keep = set(seasons)
     counts: dict[str, Counter] = {n: Counter() for n in catalog.names()}
     for st in statuses.values():
@@ -393,9 +417,6 @@ def status(
         {"table": n, "phase": catalog[n].phase.value, "counts": dict(counts[n])}
         for n in sorted(catalog.names(), key=lambda n: catalog[n].phase.order)  # stable: deps order
     ]
-    if as_json:
-        _print_json({"tables": rows})
-        return
     present = [s for s in STATUSES if any(r["counts"].get(s) for r in rows)]
     table = Table(title=f"fullcourt status — {state.home.root}")
     table.add_column("phase")
@@ -404,9 +425,12 @@ def status(
         table.add_column(s, justify="right", style="red" if s in GAP_STATUSES else None)
     for r in rows:
         table.add_row(r["phase"], r["table"], *(str(r["counts"].get(s, "")) for s in present))
-    out.print(table)
     gaps = sum(n for r in rows for s, n in r["counts"].items() if s in GAP_STATUSES)
-    out.print(f"[red]{gaps} gaps[/] (`fullcourt gaps`)" if gaps else "[green]no gaps[/]")
+    tail = f"[red]{gaps} gaps[/] (`fullcourt gaps`)" if gaps else "[green]no gaps[/]"
+    parts = [table, tail]
+    if note and quiet:
+        parts.insert(0, f"[yellow]{note}[/]")
+    return Group(*parts), rows
 
 
 @app.command()
@@ -653,6 +677,129 @@ def sources_serve(
 
     err.print(f"serving the simulated league (seed {seed}) on http://127.0.0.1:{port}")
     api.serve(port=port, seed=seed)
+
+
+# -- operator's views: coverage, doctor, web; live terminal views ------------------------------
+
+
+def _check_watch(watch: bool, interval: float, *exclusive: bool) -> None:
+    if not interval > 0:
+        raise errors.UsageError(f"--interval {interval:g} must be more than 0 seconds")
+    if watch and any(exclusive):
+        raise errors.UsageError("--watch draws a live view: drop --json/--csv")
+
+
+def _watch(render, interval: float) -> None:
+    """Redraw `render()` every `interval` seconds until Ctrl-C, reading afresh each time
+    (the ledger, while another process writes). Not a terminal: one view after another."""
+    from rich.console import Group
+    from rich.live import Live
+
+    def frame():
+        stamp = datetime.now().strftime("%H:%M:%S")
+        try:
+            body = render()
+        except errors.FullcourtError as exc:
+            body = f"[red]{exc}[/]"
+        return Group(body, f"[dim]{stamp} · every {interval:g}s · Ctrl-C stops[/]")
+
+    try:
+        if not out.is_terminal:
+            while True:
+                out.print(frame())
+                sys.stdout.flush()
+                time.sleep(interval)
+        with Live(frame(), console=out, auto_refresh=False, screen=False) as live:
+            while True:
+                time.sleep(interval)
+                live.update(frame(), refresh=True)
+    except KeyboardInterrupt:
+        return
+
+
+@app.command("coverage")
+def coverage_cmd(
+    ctx: typer.Context,
+    start: str | None = _START,
+    end: str | None = _END,
+    season: str | None = _SEASON,
+    phases: str | None = typer.Option(None, "--phases", help="Layers to show, e.g. 2-5B (default 2-6)."),
+    as_json: bool = _JSON,
+    as_csv: bool = typer.Option(False, "--csv", help="One CSV row per game date."),
+    watch: bool = typer.Option(False, "--watch", help="Redraw every --interval seconds (Ctrl-C stops)."),
+    interval: float = typer.Option(3.0, "--interval", help="Seconds between redraws with --watch."),
+) -> None:
+    """Per game date: games scheduled, games in each layer with %, and the worst status."""
+    from fullcourt.engine import coverage as cov_mod
+
+    state = _state(ctx)
+    chosen = selection.parse_phases(phases)
+    if as_json and as_csv:
+        raise errors.UsageError("give --json or --csv, not both")
+    _check_watch(watch, interval, as_json, as_csv)
+    if start or end or season:
+        selection.select_dates(start, end, season)  # a typo fails before the home is opened
+
+    def report():
+        with _reader(state) if not watch else _quiet_reader(state) as rt:
+            known = rt.seasons()
+            dates = selection.select_dates(start, end, season, known_seasons=known, required=False)
+            return cov_mod.from_runtime(rt, dates, chosen or cov_mod.DEFAULT_PHASES), rt.note
+
+    if watch:
+        _watch(lambda: _coverage_view(*report()), interval)
+        return
+    cov, _ = report()
+    if as_json:
+        _print_json(cov.to_json())
+    elif as_csv:
+        sys.stdout.write(cov_mod.to_csv(cov))
+    else:
+        out.print(_coverage_view(cov, ""), width=max(out.width, 150))
+
+
+_CELL_STYLE = {"complete": "green", "no_data": "dim", "bootstrap": "cyan", "unavailable": "blue",
+               "running": "yellow"}
+
+
+def _coverage_view(cov, note: str):
+    """The coverage rows as a table (last dates last), the season lines beneath."""
+    from rich.console import Group
+
+    from fullcourt.engine import coverage as cov_mod
+
+    t = Table(title=f"coverage: {len(cov.rows)} game dates, {cov.gaps} with gaps")
+    for col in ("game_date", "games", *cov.layers, "status", "root cause"):
+        t.add_column(col, justify="right" if col in cov.layers or col == "games" else "left",
+                     overflow="fold")
+    for r in cov.rows:
+        cells = []
+        for layer in cov.layers:
+            c = r.layers.get(layer)
+            style = "red" if c and c.status in GAP_STATUSES else _CELL_STYLE.get(c.status if c else "", "")
+            text = cov_mod.cell_text(c)
+            cells.append(f"[{style}]{text}[/]" if style else text)
+        st = r.status
+        style = "red" if r.is_gap else _CELL_STYLE.get(st, "")
+        root = r.root_cause
+        cause = f"{root[0]} {root[1]}: {r.worst.reason}" if root and r.worst else ""
+        t.add_row(r.game_date.isoformat(), "?" if r.scheduled is None else str(r.scheduled),
+                  *cells, f"[{style}]{st}[/]", cause, end_section=False)
+    parts = [t, *(s.line() for s in cov.seasons)]
+    if not cov.rows:
+        parts = ["no game dates in view (run a backfill, or give --season)"]
+    if note:
+        parts.insert(0, f"[yellow]{note}[/]")
+    return Group(*parts)
+
+
+@contextmanager
+def _quiet_reader(state: State) -> Iterator[Runtime]:
+    rt = open_reader(state.home)
+    try:
+        yield rt
+    finally:
+        rt.close()
 
 
 # -- entry point -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "Plan",
     "Step",
     "derive",
+    "expected_games",
     "make_plan",
 ]
 
@@ -272,11 +273,10 @@ def _status(
             if sst is None or sst.status not in READY_STATUSES:
                 root = (sst.root_cause if sst else None) or (sched_table, d)
                 return behind(root, sst is not None and _soft(sst, out))
-        final_only = spec.extra.get("expects", "final") == "final"
-        expected = day.games(spec.season_types, final_only) if day else 0
+        expected = expected_games(spec, day)
         if expected == 0:
             scheduled = day.games(spec.season_types, False) if day else 0
-            if scheduled and final_only:
+            if scheduled and _final_only(spec):
                 return mk("no_data", "no games of this date are final yet")
             return mk("no_data", "no games scheduled" if not day else "no games of this table's season types")
         idx = game_index.get(d)
@@ -329,6 +329,17 @@ def _status(
     if rows == 0:
         return mk("no_data", "fetched and empty" if spec.phase is Phase.SCRAPE else "built, no rows", fp=input_fp)
     return mk("complete", "fetched with data" if spec.phase is Phase.SCRAPE else "", fp=input_fp)
+
+
+def _final_only(spec) -> bool:
+    return spec.extra.get("expects", "final") == "final"
+
+
+def expected_games(spec, day) -> int:
+    """Games the schedule implies a partition of `spec` holds on `day` (a `GameDay` or
+    None): the final games of its season types, or the scheduled ones for tables built
+    ahead of tip-off. Coverage reports divide by this, so it is stated once, here."""
+    return day.games(spec.season_types, _final_only(spec)) if day else 0
 
 
 def _root_status(out, root) -> str:

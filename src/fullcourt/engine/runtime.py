@@ -121,6 +121,14 @@ class Runtime:
             recorded_modules=self.ledger.recorded_modules(),
         )
 
+    def facts(self) -> dict[str, dict[date, Facts]]:
+        """Rows, games and fingerprint per partition: the same facts `statuses` derives from
+        (the warehouse's own, or the ledger's mirror when a writer holds it)."""
+        if self.executor is not None:
+            self.executor.statuses()  # observes the warehouse once, if not yet
+            return dict(self.executor._facts or {})
+        return self._observed().facts
+
     @property
     def calendar(self) -> Calendar:
         if self.executor is not None:
