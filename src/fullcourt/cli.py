@@ -755,7 +755,8 @@ def coverage_cmd(
     elif as_csv:
         sys.stdout.write(cov_mod.to_csv(cov))
     else:
-        out.print(_coverage_view(cov, ""), width=max(out.width, 150))
+        wide = out if out.is_terminal else Console(highlight=False, width=160)
+        wide.print(_coverage_view(cov, ""))
 
 
 _CELL_STYLE = {"complete": "green", "no_data": "dim", "bootstrap": "cyan", "unavailable": "blue",

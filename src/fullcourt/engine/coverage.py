@@ -78,7 +78,7 @@ def worst(statuses: Iterable[PartitionStatus]) -> PartitionStatus | None:
 class LayerCell:
     """One layer on one date: games present in its thinnest table, and its worst status."""
 
-    games: int
+    games: int | None  # None: the layer's tables do not count games (exports, scrapes)
     expected: int
     status: str
     table: str  # the table whose status (or count) speaks for the layer
@@ -89,7 +89,9 @@ class LayerCell:
     def pct(self) -> float | None:
         """Share of the expected games present; None where the schedule expects none or
         the layer is skipped by design (a bootstrap date is not 0% covered)."""
-        if not self.expected or self.status in ("bootstrap", "no_data", "unavailable"):
+        if self.games is None or not self.expected or self.status in (
+            "bootstrap", "no_data", "unavailable"
+        ):
             return None
         return round(100.0 * min(self.games, self.expected) / self.expected, 1)
 
@@ -147,7 +149,7 @@ class SeasonSummary:
     season: str
     dates: int = 0
     scheduled: int = 0
-    games: dict[str, int] = field(default_factory=dict)  # layer -> games present
+    games: dict[str, int | None] = field(default_factory=dict)  # layer -> games present
     dates_by_status: dict[str, dict[str, int]] = field(default_factory=dict)  # layer -> status -> dates
 
     @property
@@ -163,7 +165,8 @@ class SeasonSummary:
         parts = [f"{self.season}: {self.scheduled:,} games scheduled"]
         for layer, games in self.games.items():
             by = self.dates_by_status.get(layer, {})
-            text = f"{layer} {games:,}"
+            done = by.get("complete", 0)
+            text = f"{layer} {games:,}" if games is not None else f"{layer} {done:,} date{'s' if done != 1 else ''} complete"
             for s in ("bootstrap", "unavailable"):
                 if by.get(s):
                     text += f" + {by[s]:,} {s} date{'s' if by[s] != 1 else ''}"
@@ -207,16 +210,13 @@ def coverage(
     facts: Mapping[str, Mapping[date, Facts]],
     dates: Sequence[date],
     phases: Sequence[Phase] = DEFAULT_PHASES,
-    scraped: Mapping[tuple[str, date], object] | None = None,
 ) -> Coverage:
-    """One row per game date of `dates` (and per other date where a layer has a gap).
-
-    `scraped` holds the ledger's latest attempts, the only record of phase-1 games.
-    """
+    """One row per game date of `dates` (and per other date where a layer has a gap)."""
     chosen = [p for p in Phase if p in set(phases)]
     tables = {p: [s for s in catalog if s.phase is p] for p in chosen}
     tables = {p: specs for p, specs in tables.items() if specs}
     layers = [LAYERS[p] for p in tables]
+    counting = {s.name for s in catalog if counts_games(s, facts.get(s.name, {}))}
     rows: list[DateRow] = []
     summaries: dict[str, SeasonSummary] = {}
     for d in sorted(set(dates)):
@@ -228,7 +228,7 @@ def coverage(
             if not sts:
                 continue
             everything.extend(sts)
-            cells[LAYERS[phase]] = _cell(specs, sts, d, day, facts, scraped or {})
+            cells[LAYERS[phase]] = _cell(specs, sts, d, day, facts, counting)
         scheduled = sum(day.scheduled.values()) if day else None
         if not scheduled and not any(c.status in GAP_STATUSES for c in cells.values()):
             continue  # a day without games that nothing is missing on
@@ -241,20 +241,27 @@ def coverage(
     return Coverage(layers, rows, [summaries[s] for s in sorted(summaries)])
 
 
-def _cell(specs, sts, d, day, facts, scraped) -> LayerCell:
-    """The layer's games are those of its thinnest table that promises one row per game."""
+def counts_games(spec, facts: Mapping[date, Facts]) -> bool:
+    """Whether a table's facts count games: it promises a row per game, or its rows are
+    finer than its distinct game ids somewhere (predictions: a row per player and system).
+    An export file per date, or a scrape, has no game count: its status speaks alone."""
+    if spec.phase is Phase.SCRAPE:
+        return False
+    return spec.expectation is Expectation.GAMES or any(f.games < f.rows for f in facts.values())
+
+
+def _cell(specs, sts, d, day, facts, counting) -> LayerCell:
+    """The layer's games are those of its thinnest table that counts games."""
     by_name = {st.table: st for st in sts}
-    counting = [s for s in specs if s.expectation is Expectation.GAMES and s.name in by_name]
-    counting = counting or [s for s in specs if s.name in by_name]
-    thinnest: tuple[float, int, int, str] | None = None
-    for spec in counting:
+    thinnest: tuple[float, int | None, int, str] | None = None
+    for spec in [s for s in specs if s.name in by_name]:
         expected = expected_games(spec, day)
-        if spec.phase is Phase.SCRAPE:
-            games = getattr(scraped.get((spec.name, d)), "games", None) or 0
-        else:
+        games: int | None = None
+        ratio = 2.0  # a table without a count speaks for the layer only when none counts
+        if spec.name in counting:
             f = facts.get(spec.name, {}).get(d)
             games = f.games if f is not None else 0
-        ratio = min(games, expected) / expected if expected else 1.0
+            ratio = min(games, expected) / expected if expected else 1.0
         if thinnest is None or ratio < thinnest[0]:
             thinnest = (ratio, games, expected, spec.name)
     w = worst(sts)
@@ -272,11 +279,15 @@ def _add(summary: SeasonSummary, row: DateRow, layers: list[str]) -> None:
     summary.scheduled += row.scheduled or 0
     for layer in layers:
         cell = row.layers.get(layer)
-        summary.games.setdefault(layer, 0)
         by = summary.dates_by_status.setdefault(layer, {})
         if cell is None:
+            summary.games.setdefault(layer, None)
             continue
-        summary.games[layer] += cell.games if cell.status not in ("bootstrap", "no_data") else 0
+        if cell.games is None:
+            summary.games.setdefault(layer, None)
+        else:
+            held = cell.games if cell.status not in ("bootstrap", "no_data") else 0
+            summary.games[layer] = (summary.games.get(layer) or 0) + held
         by[cell.status] = by.get(cell.status, 0) + 1
 
 
@@ -289,8 +300,7 @@ def from_runtime(rt, dates: Sequence[date], phases: Sequence[Phase] = DEFAULT_PH
     seasons = sorted({rt.calendar.season_of(d) for d in dates})
     statuses = rt.statuses(seasons)
     return coverage(
-        rt.catalog, rt.calendar, statuses, rt.facts(), dates, phases or DEFAULT_PHASES,
-        rt.ledger.latest() if Phase.SCRAPE in set(phases) else None,
+        rt.catalog, rt.calendar, statuses, rt.facts(), dates, phases or DEFAULT_PHASES
     )
 
 
@@ -300,6 +310,8 @@ def cell_text(cell: LayerCell | None) -> str:
         return ""
     if cell.status in ("no_data", "bootstrap", "unavailable", "running"):
         return cell.status.replace("_", " ")
+    if cell.games is None:
+        return "✓" if cell.status == "complete" else cell.status
     text = f"{cell.games}" + (f" {cell.pct:g}%" if cell.pct is not None else "")
     return text if cell.status == "complete" else f"{text} {cell.status}"
 
