@@ -803,6 +803,40 @@ def _quiet_reader(state: State) -> Iterator[Runtime]:
         rt.close()
 
 
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    start: str | None = _START,
+    end: str | None = _END,
+    season: str | None = _SEASON,
+    phases: str | None = typer.Option(None, "--phases", help="Phases the backfill would build."),
+    tables: str | None = typer.Option(None, "--tables", help="Comma-separated tables."),
+    force: bool = typer.Option(False, "--force", help="Plan as `backfill --force` would."),
+    as_json: bool = _JSON,
+) -> None:
+    """Pre-flight for a backfill: home, warehouse, ledger, settings, providers, code, plan."""
+    from fullcourt import doctor as doctor_mod
+
+    state = _state(ctx)
+    catalog, _ = load_catalog()
+    ranged = bool(start or end or season)
+    dates = selection.select_dates(start, end, season) if ranged else []
+    chosen = selection.select_tables(catalog, tables, selection.parse_phases(phases))
+    request = doctor_mod.DoctorRequest(tuple(chosen) if (tables or phases) else None, tuple(dates), force)
+    checks = doctor_mod.run(state.home, request)
+    failed = [c for c in checks if not c.ok]
+    if as_json:
+        _print_json({"ok": not failed, "checks": [c.to_json() for c in checks]})
+    else:
+        for c in checks:
+            mark = "[green]✓[/]" if c.ok else "[red]✗[/]"
+            fix = f"  [yellow]→ {c.fix}[/]" if not c.ok and c.fix else ""
+            out.print(f"{mark} {c.name:<18} {c.detail}{fix}")
+        out.print(f"[red]{len(failed)} of {len(checks)} checks failed[/]" if failed
+                  else f"[green]all {len(checks)} checks passed[/]")
+    _exit(1 if failed else 0)
+
+
 # -- entry point -------------------------------------------------------------------------------
 
 

@@ -417,6 +417,66 @@ class Ledger:
             for d, s, p in self.db.execute("SELECT game_date, season, payload FROM calendar")
         }
 
+    # -- for operators: schema, runs and timings -----------------------------------------
+
+    def schema_problems(self) -> list[str]:
+        """Tables or columns this ledger lacks against the current schema ([] when current);
+        a read-only reader cannot migrate, so `doctor` says what a writer would add."""
+        want = sqlite3.connect(":memory:")
+        try:
+            want.executescript(_SCHEMA)
+            expected = _columns(want)
+        finally:
+            want.close()
+        have = _columns(self.db)
+        problems = []
+        for table, cols in expected.items():
+            if table not in have:
+                problems.append(f"table {table} missing")
+            elif missing := [c for c in cols if c not in have[table]]:
+                problems.append(f"{table} lacks {', '.join(missing)}")
+        return problems
+
+    def runs(self, limit: int = 50) -> list[dict]:
+        """The newest runs, each with its partitions per table and outcome and their span
+        (first start, last end): what a runs view shows, in one grouped query."""
+        runs = self.db.execute(
+            "SELECT run_id, command, holder, started_at, ended_at, status FROM runs"
+            " ORDER BY started_at DESC LIMIT ?", (limit,),
+        ).fetchall()
+        if not runs:
+            return []
+        ids = [r[0] for r in runs]
+        marks = ",".join("?" * len(ids))
+        parts: dict[str, list[dict]] = {}
+        for run_id, table, status, n, lo, hi in self.db.execute(
+            "SELECT run_id, table_name, status, count(*), min(started_at), max(ended_at)"
+            f" FROM attempts WHERE run_id IN ({marks}) GROUP BY run_id, table_name, status", ids,
+        ).fetchall():
+            parts.setdefault(run_id, []).append(
+                {"table": table, "status": status, "partitions": n, "started_at": lo, "ended_at": hi}
+            )
+        keys = ("run_id", "command", "holder", "started_at", "ended_at", "status")
+        return [{**dict(zip(keys, r, strict=True)), "attempts": parts.get(r[0], [])} for r in runs]
+
+    def timings(self) -> dict[str, tuple[int, float]]:
+        """Per table: (partitions, seconds) over every finished batch — a batch's dates
+        share one query, so its time is spread evenly over them."""
+        out: dict[str, tuple[int, float]] = {}
+        for table, n, secs in self.db.execute(
+            "SELECT table_name, sum(n), sum(secs) FROM (SELECT table_name, count(*) AS n,"
+            " max(ended_at) - min(started_at) AS secs FROM attempts"
+            " WHERE ended_at IS NOT NULL AND status != 'running'"
+            " GROUP BY batch_id, table_name) GROUP BY table_name"
+        ).fetchall():
+            out[table] = (int(n or 0), float(secs or 0.0))
+        return out
+
+
+def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: [c[1] for c in db.execute(f'PRAGMA table_info("{t}")')] for t in names}
+
 
 def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:
     if "full" in str(exc).lower():
