@@ -837,6 +837,28 @@ def doctor(
     _exit(1 if failed else 0)
 
 
+@app.command()
+def web(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
+    port: int = typer.Option(8766, "--port", min=1, max=65535),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback --host."),
+) -> None:
+    """Serve the read-only dashboard: coverage heatmap, runs, gaps, predictions (and /api/)."""
+    from fullcourt.web import app as web_app
+
+    state = _state(ctx)
+    if not web_app.is_loopback(host):
+        if not allow_remote:
+            raise errors.UsageError(f"--host {host} is not loopback: pass --allow-remote to serve it")
+        err.print(f"[yellow]warning: serving {state.home.root} on {host}: anyone who can reach it "
+                  "can read this home (there is no login)[/]")
+    if not state.home.exists():
+        raise errors.HomeError(f"no fullcourt home at {state.home.root}; run a backfill first or pass --home")
+    err.print(f"fullcourt dashboard of {state.home.root} on http://{host}:{port} (read-only; Ctrl-C stops)")
+    web_app.serve(state.home, host, port)
+
+
 # -- entry point -------------------------------------------------------------------------------
 
 

@@ -459,6 +459,16 @@ class Ledger:
         keys = ("run_id", "command", "holder", "started_at", "ended_at", "status")
         return [{**dict(zip(keys, r, strict=True)), "attempts": parts.get(r[0], [])} for r in runs]
 
+    def request_spans(self, run_id: str) -> list[tuple[str, date, date]]:
+        """(season, first, last) of the dates a run was asked to cover."""
+        try:
+            rows = self.db.execute(
+                "SELECT season, first_date, last_date FROM requests WHERE run_id = ?", (run_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a ledger written before requests were recorded
+            return []
+        return [(s, date.fromisoformat(a), date.fromisoformat(b)) for s, a, b in rows]
+
     def timings(self) -> dict[str, tuple[int, float]]:
         """Per table: (partitions, seconds) over every finished batch — a batch's dates
         share one query, so its time is spread evenly over them."""

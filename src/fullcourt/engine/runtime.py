@@ -205,10 +205,13 @@ def open_writer(
     return Runtime(home, catalog, ledger, wh, ex, extras)
 
 
-def open_reader(home: Home, catalog_spec: str | None = None) -> Runtime:
-    """The home as it is, for reports: nothing is opened for writing, nothing written."""
+def open_reader(
+    home: Home, catalog_spec: str | None = None, loaded: tuple[Catalog, dict] | None = None
+) -> Runtime:
+    """The home as it is, for reports: nothing is opened for writing, nothing written.
+    `loaded` is a catalog already loaded (a long-lived reader such as `web` loads it once)."""
     if not home.root.is_dir() or not home.ledger_path.is_file():
         raise errors.HomeError(f"no fullcourt home at {home.root}; run a backfill first or pass --home")
-    catalog, extras = load_catalog(catalog_spec)
+    catalog, extras = loaded or load_catalog(catalog_spec)
     ledger = Ledger(home.ledger_path, read_only=True)
     return Runtime(home, catalog, ledger, None, None, extras)
