@@ -33,12 +33,17 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
 
-# Servers the real-broker tests start themselves (skipped with a reason when absent).
+# Servers the real-broker tests start themselves, and the browser the dashboard test
+# drives (each skipped with a reason when absent).
 ci-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; } \
 	  || echo "redis-server could not be installed: the Redis Streams tests will be skipped"; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the dashboard browser test will be skipped"; }
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache

@@ -216,7 +216,7 @@ def coverage(
     tables = {p: [s for s in catalog if s.phase is p] for p in chosen}
     tables = {p: specs for p, specs in tables.items() if specs}
     layers = [LAYERS[p] for p in tables]
-    counting = {s.name for s in catalog if counts_games(s, facts.get(s.name, {}))}
+    counting = {s.name for s in catalog if counts_games(s, facts.get(s.name, {}), catalog.schedule)}
     rows: list[DateRow] = []
     summaries: dict[str, SeasonSummary] = {}
     for d in sorted(set(dates)):
@@ -241,13 +241,15 @@ def coverage(
     return Coverage(layers, rows, [summaries[s] for s in sorted(summaries)])
 
 
-def counts_games(spec, facts: Mapping[date, Facts]) -> bool:
-    """Whether a table's facts count games: it promises a row per game, or its rows are
-    finer than its distinct game ids somewhere (predictions: a row per player and system).
-    An export file per date, or a scrape, has no game count: its status speaks alone."""
+def counts_games(spec, facts: Mapping[date, Facts], schedule: str | None = None) -> bool:
+    """Whether a table's facts count games: it is the schedule, it promises a row per
+    game, or its rows are finer than its distinct game ids somewhere (predictions: a row
+    per player and system). An export file per date, or a scrape, has no game count:
+    its status speaks alone."""
     if spec.phase is Phase.SCRAPE:
         return False
-    return spec.expectation is Expectation.GAMES or any(f.games < f.rows for f in facts.values())
+    return (spec.name == schedule or spec.expectation is Expectation.GAMES
+            or any(f.games < f.rows for f in facts.values()))
 
 
 def _cell(specs, sts, d, day, facts, counting) -> LayerCell:
