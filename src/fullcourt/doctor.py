@@ -184,7 +184,10 @@ def _warehouse(home: Home) -> Check:
 
 
 def _has_attempts(home: Home) -> bool:
-    ledger = Ledger(home.ledger_path, read_only=True)
+    try:
+        ledger = Ledger(home.ledger_path, read_only=True)
+    except errors.FullcourtError:
+        return True  # an unreadable ledger (its own check fails) may well have had runs
     try:
         return bool(ledger.runs(limit=1))
     finally:
@@ -198,13 +201,21 @@ def _lock_holder(exc: BaseException, home: Home) -> dict[str, Any]:
     pid = int(m.group(1)) if m else None
     since = _process_start(pid) if pid else None
     run = None
+    runs: list[dict] = []
     if home.ledger_path.is_file():
-        ledger = Ledger(home.ledger_path, read_only=True)
         try:
-            runs = ledger.active_runs()
+            ledger = Ledger(home.ledger_path, read_only=True)
+        except errors.FullcourtError:
+            ledger = None
+        try:
+            runs = ledger.active_runs() if ledger else []
         finally:
-            ledger.close()
-        run = next((r for r in runs if pid and f":{pid}:" in (r["holder"] or "")), runs[0] if runs else None)
+            if ledger:
+                ledger.close()
+    if runs:
+        # the run whose holder is that pid; with no pid to go by, the one run in flight
+        run = next((r for r in runs if pid and f":{pid}:" in (r["holder"] or "")),
+                   None if pid or len(runs) > 1 else runs[0])
         if run and since is None:
             since = run["started_at"]
     words = f"pid {pid}" if pid else "another process"
