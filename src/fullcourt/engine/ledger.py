@@ -438,8 +438,9 @@ class Ledger:
         return problems
 
     def runs(self, limit: int = 50) -> list[dict]:
-        """The newest runs, each with its partitions per table and outcome and their span
-        (first start, last end): what a runs view shows, in one grouped query."""
+        """The newest runs, each with, per table, its partitions by the outcome of their
+        last attempt in the run (a batch narrowed after a failure retries most of its
+        dates) and the span of its attempts (first start, last end)."""
         runs = self.db.execute(
             "SELECT run_id, command, holder, started_at, ended_at, status FROM runs"
             " ORDER BY started_at DESC LIMIT ?", (limit,),
@@ -448,16 +449,26 @@ class Ledger:
             return []
         ids = [r[0] for r in runs]
         marks = ",".join("?" * len(ids))
-        parts: dict[str, list[dict]] = {}
-        for run_id, table, status, n, lo, hi in self.db.execute(
-            "SELECT run_id, table_name, status, count(*), min(started_at), max(ended_at)"
-            f" FROM attempts WHERE run_id IN ({marks}) GROUP BY run_id, table_name, status", ids,
+        outcomes: dict[str, list[dict]] = {}
+        for run_id, table, status, n in self.db.execute(
+            "SELECT run_id, table_name, status, count(*) FROM attempts WHERE id IN"
+            f" (SELECT max(id) FROM attempts WHERE run_id IN ({marks})"
+            "  GROUP BY run_id, table_name, game_date)"
+            " GROUP BY run_id, table_name, status", ids,
         ).fetchall():
-            parts.setdefault(run_id, []).append(
-                {"table": table, "status": status, "partitions": n, "started_at": lo, "ended_at": hi}
-            )
+            outcomes.setdefault(run_id, []).append({"table": table, "status": status, "partitions": n})
+        spans: dict[str, dict[str, tuple[float, float | None]]] = {}
+        for run_id, table, lo, hi in self.db.execute(
+            "SELECT run_id, table_name, min(started_at), max(ended_at) FROM attempts"
+            f" WHERE run_id IN ({marks}) GROUP BY run_id, table_name", ids,
+        ).fetchall():
+            spans.setdefault(run_id, {})[table] = (lo, hi)
         keys = ("run_id", "command", "holder", "started_at", "ended_at", "status")
-        return [{**dict(zip(keys, r, strict=True)), "attempts": parts.get(r[0], [])} for r in runs]
+        return [
+            {**dict(zip(keys, r, strict=True)), "attempts": outcomes.get(r[0], []),
+             "spans": spans.get(r[0], {})}
+            for r in runs
+        ]
 
     def request_spans(self, run_id: str) -> list[tuple[str, date, date]]:
         """(season, first, last) of the dates a run was asked to cover."""

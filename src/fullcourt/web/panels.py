@@ -41,21 +41,22 @@ def runs(
     for r in ledger.runs(limit):
         phases: dict[str, dict[str, Any]] = {}
         for a in r["attempts"]:
-            phase = catalog[a["table"]].phase.value if a["table"] in catalog else "?"
-            p = phases.setdefault(phase, {"phase": phase, "written": 0, "failed": 0, "running": 0,
-                                          "start": a["started_at"], "end": a["ended_at"]})
+            p = _phase_of(phases, catalog, a["table"])
             if a["status"] in _WRITTEN:
                 p["written"] += a["partitions"]
             elif a["status"] == "failed":
                 p["failed"] += a["partitions"]
             elif a["status"] == "running":
                 p["running"] += a["partitions"]
-            p["start"] = min(x for x in (p["start"], a["started_at"]) if x is not None)
-            ends = [x for x in (p["end"], a["ended_at"]) if x is not None]
-            p["end"] = max(ends) if ends else None
+        for table, (lo, hi) in r["spans"].items():
+            p = _phase_of(phases, catalog, table)
+            p["start"] = lo if p["start"] is None else min(p["start"], lo)
+            if hi is not None:
+                p["end"] = hi if p["end"] is None else max(p["end"], hi)
         ordered = sorted(phases.values(), key=lambda p: _phase_order(p["phase"]))
         for p in ordered:
-            p["seconds"] = round(((p.pop("end") or now) - p.pop("start")), 2)
+            start, end = p.pop("start"), p.pop("end")
+            p["seconds"] = round((end or now) - start, 2) if start is not None else None
         running = r["run_id"] in live
         ended = r["ended_at"] or (now if running else None)
         row = {
@@ -72,6 +73,12 @@ def runs(
             row["progress"] = _progress(ledger, r, row, statuses or {}, now)
         out.append(row)
     return {"runs": out, "active": [r for r in out if r["status"] == "running"]}
+
+
+def _phase_of(phases: dict[str, dict[str, Any]], catalog: Catalog, table: str) -> dict[str, Any]:
+    value = catalog[table].phase.value if table in catalog else "?"
+    return phases.setdefault(value, {"phase": value, "written": 0, "failed": 0, "running": 0,
+                                     "start": None, "end": None})
 
 
 def _progress(ledger: Ledger, run: dict, row: dict, statuses, now: float) -> dict[str, Any]:
