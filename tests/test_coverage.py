@@ -151,3 +151,44 @@ def test_coverage_of_an_empty_range_and_missing_home(tmp_path):
     proc = run_cli("coverage", home=tmp_path / "nothing", env=ENV)
     assert proc.returncode == 2 and "no fullcourt home" in proc.stderr
     assert date(2023, 10, 24)  # the tiny league's opening night, used above
+
+
+def test_layer_statuses_from_literal_planner_output():
+    """Pure: a layer reads complete when one table is unavailable at the source, its
+    worst gap otherwise; a row's worst status outranks what it blocks."""
+    from tests.resources import tiny_catalog as tc
+
+    from fullcourt.catalog.calendar import Calendar, GameDay
+    from fullcourt.catalog.graph import Catalog
+    from fullcourt.catalog.spec import Expectation, Phase, TableSpec
+    from fullcourt.engine.coverage import coverage, worst
+    from fullcourt.engine.planner import Facts, PartitionStatus
+
+    pbp = TableSpec("pbp", Phase.RAW, keys=("game_id",), build=tc.build_games, expectation=Expectation.GAMES)
+    catalog = Catalog([tc.GAMES_SPEC, pbp, tc.SCORES_SPEC, tc.FORM_SPEC], schedule="games")
+    d1, d2, off = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
+    cal = Calendar({d: GameDay(d, "2023-24", {"regular": 2}, {"regular": 2}) for d in (d1, d2)})
+    st = {
+        ("games", d1): "complete", ("pbp", d1): "unavailable", ("scores", d1): "complete", ("form", d1): "complete",
+        ("games", d2): "complete", ("pbp", d2): "unavailable", ("scores", d2): "failed", ("form", d2): "blocked",
+        ("games", off): "no_data", ("pbp", off): "no_data", ("scores", off): "no_data", ("form", off): "no_data",
+    }
+    statuses = {
+        k: PartitionStatus(k[0], k[1], v, f"{v} reason", ("scores", d2) if v == "blocked" else None)
+        for k, v in st.items()
+    }
+    facts = {"games": {d1: Facts(2, 2, "a"), d2: Facts(2, 2, "b")}, "scores": {d1: Facts(4, 2, "c")},
+             "form": {d1: Facts(4, 2, "d")}}
+    cov = coverage(catalog, cal, statuses, facts, [d1, d2, off])
+    assert [r.game_date for r in cov.rows] == [d1, d2]  # no row for a day without games
+    one, two = cov.rows
+    assert one.layers["raw"].status == "complete" and one.layers["raw"].unavailable == ("pbp",)
+    assert one.layers["raw"].games == 2 and one.layers["raw"].pct == 100.0 and one.status == "complete"
+    assert two.status == "failed" and two.root_cause == ("scores", d2)
+    assert two.layers["precompute"].status == "blocked" and two.layers["analytics"].games == 0
+    (summary,) = cov.seasons
+    assert summary.unavailable == {"raw": {"pbp": 2}} and summary.gap_dates == {"analytics": 1, "precompute": 1}
+    by = {s: PartitionStatus("t", d1, s) for s in ("complete", "bootstrap", "unavailable", "no_data", "stale")}
+    assert worst([by["complete"], by["bootstrap"]]).status == "bootstrap"
+    assert worst([by["unavailable"], by["complete"], by["no_data"]]).status == "complete"
+    assert worst([by["bootstrap"], by["stale"]]).status == "stale"

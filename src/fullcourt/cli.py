@@ -787,6 +787,8 @@ def _coverage_view(cov, note: str):
         t.add_row(r.game_date.isoformat(), "?" if r.scheduled is None else str(r.scheduled),
                   *cells, f"[{style}]{st}[/]", cause, end_section=False)
     parts = [t, *(s.line() for s in cov.seasons)]
+    if any(c.unavailable for r in cov.rows for c in r.layers.values()):
+        parts.insert(1, "[dim]* some tables of the layer: the source provides none (named below)[/]")
     if not cov.rows:
         parts = ["no game dates in view (run a backfill, or give --season)"]
     if note:

@@ -48,7 +48,10 @@ LAYERS: dict[Phase, str] = {
 DEFAULT_PHASES = tuple(p for p in Phase if p is not Phase.SCRAPE)
 
 # Worst first. A root failure outranks what it blocks, so a date's worst status is the
-# one to act on; the by-design statuses rank below every gap and above `complete`.
+# one to act on. Below the gaps: `bootstrap` (the layer is skipped by design that day),
+# then `complete`, which outranks `unavailable` and `no_data` — a layer whose box scores
+# are complete but whose provider has no play-by-play is complete, with that noted, and
+# reads `unavailable` only when nothing of it is available.
 SEVERITY: tuple[str, ...] = (
     "failed",
     "gate_failed",
@@ -57,10 +60,10 @@ SEVERITY: tuple[str, ...] = (
     "stale",
     "blocked",
     "running",
-    "unavailable",
     "bootstrap",
-    "no_data",
     "complete",
+    "unavailable",
+    "no_data",
 )
 _RANK = {s: i for i, s in enumerate(SEVERITY)}
 
@@ -84,6 +87,7 @@ class LayerCell:
     table: str  # the table whose status (or count) speaks for the layer
     reason: str = ""
     root_cause: tuple[str, date] | None = None
+    unavailable: tuple[str, ...] = ()  # tables of the layer the source provides none of
 
     @property
     def pct(self) -> float | None:
@@ -99,7 +103,7 @@ class LayerCell:
         return {
             "games": self.games, "expected": self.expected, "pct": self.pct,
             "status": self.status, "table": self.table, "reason": self.reason,
-            "root_cause": _root_json(self.root_cause),
+            "root_cause": _root_json(self.root_cause), "unavailable": list(self.unavailable),
         }
 
 
@@ -151,6 +155,7 @@ class SeasonSummary:
     scheduled: int = 0
     games: dict[str, int | None] = field(default_factory=dict)  # layer -> games present
     dates_by_status: dict[str, dict[str, int]] = field(default_factory=dict)  # layer -> status -> dates
+    unavailable: dict[str, dict[str, int]] = field(default_factory=dict)  # layer -> table -> dates
 
     @property
     def gap_dates(self) -> dict[str, int]:
@@ -166,10 +171,15 @@ class SeasonSummary:
         for layer, games in self.games.items():
             by = self.dates_by_status.get(layer, {})
             done = by.get("complete", 0)
-            text = f"{layer} {games:,}" if games is not None else f"{layer} {done:,} date{'s' if done != 1 else ''} complete"
-            for s in ("bootstrap", "unavailable"):
+            pieces = [f"{games:,}" if games is not None else
+                      (f"{done:,} date{'s' if done != 1 else ''} complete" if done else "")]
+            for s in ("bootstrap", "unavailable", "no_data"):
                 if by.get(s):
-                    text += f" + {by[s]:,} {s} date{'s' if by[s] != 1 else ''}"
+                    pieces.append(f"{by[s]:,} {s.replace('_', '-')} date{'s' if by[s] != 1 else ''}")
+            text = f"{layer} " + " + ".join(p for p in pieces if p)
+            none_of = self.unavailable.get(layer, {})
+            if none_of:
+                text += f" ({', '.join(sorted(none_of))} unavailable)"
             gaps = self.gap_dates.get(layer)
             if gaps:
                 text += f" ({gaps:,} gap date{'s' if gaps != 1 else ''})"
@@ -180,7 +190,7 @@ class SeasonSummary:
         return {
             "season": self.season, "dates": self.dates, "scheduled": self.scheduled,
             "games": dict(self.games), "dates_by_status": self.dates_by_status,
-            "gap_dates": self.gap_dates, "line": self.line(),
+            "unavailable_tables": self.unavailable, "gap_dates": self.gap_dates, "line": self.line(),
         }
 
 
@@ -216,7 +226,9 @@ def coverage(
     tables = {p: [s for s in catalog if s.phase is p] for p in chosen}
     tables = {p: specs for p, specs in tables.items() if specs}
     layers = [LAYERS[p] for p in tables]
-    counting = {s.name for s in catalog if counts_games(s, facts.get(s.name, {}), catalog.schedule)}
+    counting: set[str] = set()
+    for specs in tables.values():
+        counting |= _counting(specs, facts, catalog.schedule)
     rows: list[DateRow] = []
     summaries: dict[str, SeasonSummary] = {}
     for d in sorted(set(dates)):
@@ -241,22 +253,25 @@ def coverage(
     return Coverage(layers, rows, [summaries[s] for s in sorted(summaries)])
 
 
-def counts_games(spec, facts: Mapping[date, Facts], schedule: str | None = None) -> bool:
-    """Whether a table's facts count games: it is the schedule, it promises a row per
-    game, or its rows are finer than its distinct game ids somewhere (predictions: a row
-    per player and system). An export file per date, or a scrape, has no game count:
-    its status speaks alone."""
-    if spec.phase is Phase.SCRAPE:
-        return False
-    return (spec.name == schedule or spec.expectation is Expectation.GAMES
-            or any(f.games < f.rows for f in facts.values()))
+def _counting(specs, facts: Mapping[str, Mapping[date, Facts]], schedule: str | None) -> set[str]:
+    """The tables whose games speak for a layer: the schedule and those promising a row
+    per game; in a layer with neither, those whose rows are finer than their distinct
+    game ids (predictions: a row per player and system). An export file per date, or a
+    scrape, has no game count: its status speaks alone."""
+    promised = {s.name for s in specs if s.name == schedule or s.expectation is Expectation.GAMES}
+    if promised or (specs and specs[0].phase is Phase.SCRAPE):
+        return promised
+    return {s.name for s in specs if any(f.games < f.rows for f in facts.get(s.name, {}).values())}
 
 
 def _cell(specs, sts, d, day, facts, counting) -> LayerCell:
-    """The layer's games are those of its thinnest table that counts games."""
+    """The layer's games are those of its thinnest counting table the source provides."""
     by_name = {st.table: st for st in sts}
+    none_of = tuple(st.table for st in sts if st.status == "unavailable")
+    present = [s for s in specs if s.name in by_name]
+    provided = [s for s in present if s.name not in none_of] or present
     thinnest: tuple[float, int | None, int, str] | None = None
-    for spec in [s for s in specs if s.name in by_name]:
+    for spec in provided:
         expected = expected_games(spec, day)
         games: int | None = None
         ratio = 2.0  # a table without a count speaks for the layer only when none counts
@@ -269,10 +284,11 @@ def _cell(specs, sts, d, day, facts, counting) -> LayerCell:
     w = worst(sts)
     assert w is not None and thinnest is not None
     _, games, expected, name = thinnest
-    gap = w.status in GAP_STATUSES or w.status in ("bootstrap", "unavailable", "running")
+    speaks = w.status in GAP_STATUSES or w.status in ("bootstrap", "unavailable", "running")
     return LayerCell(
-        games=games, expected=expected, status=w.status, table=w.table if gap else name,
-        reason=w.reason if gap else "", root_cause=w.root_cause,
+        games=games, expected=expected, status=w.status, table=w.table if speaks else name,
+        reason=w.reason if speaks else "", root_cause=w.root_cause,
+        unavailable=none_of if w.status != "unavailable" else (),
     )
 
 
@@ -285,6 +301,9 @@ def _add(summary: SeasonSummary, row: DateRow, layers: list[str]) -> None:
         if cell is None:
             summary.games.setdefault(layer, None)
             continue
+        for table in cell.unavailable:
+            tables = summary.unavailable.setdefault(layer, {})
+            tables[table] = tables.get(table, 0) + 1
         if cell.games is None:
             summary.games.setdefault(layer, None)
         else:
@@ -312,9 +331,10 @@ def cell_text(cell: LayerCell | None) -> str:
         return ""
     if cell.status in ("no_data", "bootstrap", "unavailable", "running"):
         return cell.status.replace("_", " ")
+    mark = "*" if cell.unavailable else ""  # some of the layer's tables: none at the source
     if cell.games is None:
-        return "✓" if cell.status == "complete" else cell.status
-    text = f"{cell.games}" + (f" {cell.pct:g}%" if cell.pct is not None else "")
+        return ("✓" if cell.status == "complete" else cell.status) + mark
+    text = f"{cell.games}" + (f" {cell.pct:g}%" if cell.pct is not None else "") + mark
     return text if cell.status == "complete" else f"{text} {cell.status}"
 
 
