@@ -111,22 +111,30 @@ def test_usage_errors_are_one_line_exit_2(tmp_path, args, message):
     assert len(lines) == 1 and message in lines[0], proc.stderr
 
 
-def _watch(args, home, env, seconds):
+def _watch(args, home, env, frames: int, timeout: float = 90):
+    """Run a --watch view until it has drawn `frames` frames, then Ctrl-C it."""
     import os
+    import threading
 
     full = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "FULLCOURT_HOME": str(home), **env}
     proc = subprocess.Popen([sys.executable, "-m", "fullcourt.cli", *args], env=full, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(seconds)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while sum("Ctrl-C stops" in x for x in list(lines)) < frames and time.monotonic() < deadline:
+        time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    return proc.returncode, out, err
+    proc.wait(timeout=30)
+    reader.join(timeout=10)
+    return proc.returncode, "".join(lines), proc.stderr.read()
 
 
 def test_watch_redraws_from_the_ledger_while_another_process_writes(tmp_path):
     home = tmp_path / "home"
     assert run_cli("backfill", "--season", "2023-24", "--phases", "2", home=home, env=ENV).returncode == 0
-    slow = {**ENV, "TINY_SLOW": "1.5", "TINY_BATCH": "5"}
+    slow = {**ENV, "TINY_SLOW": "2", "TINY_BATCH": "5"}
     import os
 
     full = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "FULLCOURT_HOME": str(home), **slow}
@@ -134,12 +142,12 @@ def test_watch_redraws_from_the_ledger_while_another_process_writes(tmp_path):
                               env=full, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(3)
-        code, out, err = _watch(["status", "--watch", "--interval", "1"], home, ENV, 8)
-        cov_code, cov_out, _ = _watch(["coverage", "--watch", "--interval", "1"], home, ENV, 6)
+        code, out, err = _watch(["status", "--watch", "--interval", "1"], home, ENV, 4)
+        cov_code, cov_out, _ = _watch(["coverage", "--watch", "--interval", "1"], home, ENV, 2)
     finally:
         writer.wait(timeout=120)
     assert code == 0 and cov_code == 0, err
-    frames = out.count("fullcourt status")
+    frames = out.count("every 1s · Ctrl-C stops")
     assert frames >= 3, out
     assert "warehouse busy" in out  # read from the ledger while the backfill holds it
     counts = [int(c) for c in __import__("re").findall(r"│ 3\s+│ scores\s+│\s+(\d+)", out)]

@@ -32,6 +32,7 @@ from fullcourt import errors
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
+from fullcourt.engine import ledger_reports
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import make_plan
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
@@ -152,7 +153,7 @@ def _ledger(home: Home) -> Check:
         return Check("ledger", False, str(exc), "restore the ledger or move it aside")
     try:
         problems = ledger.schema_problems()
-        last = ledger.runs(limit=1)
+        last = ledger_reports.runs(ledger, limit=1)
     finally:
         ledger.close()
     if problems:
@@ -189,7 +190,7 @@ def _has_attempts(home: Home) -> bool:
     except errors.FullcourtError:
         return True  # an unreadable ledger (its own check fails) may well have had runs
     try:
-        return bool(ledger.runs(limit=1))
+        return bool(ledger_reports.runs(ledger, limit=1))
     finally:
         ledger.close()
 
@@ -346,7 +347,7 @@ def _plan(rt: Runtime, request: DoctorRequest) -> Check:
     statuses = rt.statuses(seasons)
     tables = list(request.tables or rt.catalog.names())
     plan = make_plan(rt.catalog, statuses, tables, dates, request.force)
-    seconds = _estimate(rt.catalog, plan, rt.ledger.timings())
+    seconds = _estimate(rt.catalog, plan, ledger_reports.timings(rt.ledger))
     per_phase: dict[str, int] = {}
     for step in plan.steps:
         per_phase[step.phase.value] = per_phase.get(step.phase.value, 0) + len(step.dates) + len(step.waiting)

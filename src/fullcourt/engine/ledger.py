@@ -417,7 +417,7 @@ class Ledger:
             for d, s, p in self.db.execute("SELECT game_date, season, payload FROM calendar")
         }
 
-    # -- for operators: schema, runs and timings -----------------------------------------
+    # -- for operators --------------------------------------------------------------------
 
     def schema_problems(self) -> list[str]:
         """Tables or columns this ledger lacks against the current schema ([] when current);
@@ -436,62 +436,6 @@ class Ledger:
             elif missing := [c for c in cols if c not in have[table]]:
                 problems.append(f"{table} lacks {', '.join(missing)}")
         return problems
-
-    def runs(self, limit: int = 50) -> list[dict]:
-        """The newest runs, each with, per table, its partitions by the outcome of their
-        last attempt in the run (a batch narrowed after a failure retries most of its
-        dates) and the span of its attempts (first start, last end)."""
-        runs = self.db.execute(
-            "SELECT run_id, command, holder, started_at, ended_at, status FROM runs"
-            " ORDER BY started_at DESC LIMIT ?", (limit,),
-        ).fetchall()
-        if not runs:
-            return []
-        ids = [r[0] for r in runs]
-        marks = ",".join("?" * len(ids))
-        outcomes: dict[str, list[dict]] = {}
-        for run_id, table, status, n in self.db.execute(
-            "SELECT run_id, table_name, status, count(*) FROM attempts WHERE id IN"
-            f" (SELECT max(id) FROM attempts WHERE run_id IN ({marks})"
-            "  GROUP BY run_id, table_name, game_date)"
-            " GROUP BY run_id, table_name, status", ids,
-        ).fetchall():
-            outcomes.setdefault(run_id, []).append({"table": table, "status": status, "partitions": n})
-        spans: dict[str, dict[str, tuple[float, float | None]]] = {}
-        for run_id, table, lo, hi in self.db.execute(
-            "SELECT run_id, table_name, min(started_at), max(ended_at) FROM attempts"
-            f" WHERE run_id IN ({marks}) GROUP BY run_id, table_name", ids,
-        ).fetchall():
-            spans.setdefault(run_id, {})[table] = (lo, hi)
-        keys = ("run_id", "command", "holder", "started_at", "ended_at", "status")
-        return [
-            {**dict(zip(keys, r, strict=True)), "attempts": outcomes.get(r[0], []),
-             "spans": spans.get(r[0], {})}
-            for r in runs
-        ]
-
-    def request_spans(self, run_id: str) -> list[tuple[str, date, date]]:
-        """(season, first, last) of the dates a run was asked to cover."""
-        try:
-            rows = self.db.execute(
-                "SELECT season, first_date, last_date FROM requests WHERE run_id = ?", (run_id,)
-            ).fetchall()
-        except sqlite3.OperationalError:  # a ledger written before requests were recorded
-            return []
-        return [(s, date.fromisoformat(a), date.fromisoformat(b)) for s, a, b in rows]
-
-    def timings(self) -> dict[str, tuple[int, float]]:
-        """Per table: (partitions, seconds) over every finished batch — a batch's dates
-        share one query, so its time is spread evenly over them."""
-        out: dict[str, tuple[int, float]] = {}
-        for table, n, secs in self.db.execute(
-            "SELECT table_name, sum(n), sum(secs) FROM (SELECT table_name, count(*) AS n,"
-            " max(ended_at) - min(started_at) AS secs FROM attempts"
-            " WHERE ended_at IS NOT NULL AND status != 'running'"
-            " GROUP BY batch_id, table_name) GROUP BY table_name"
-        ).fetchall():
-            out[table] = (int(n or 0), float(secs or 0.0))
-        return out
 
 
 def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:

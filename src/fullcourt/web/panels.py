@@ -18,7 +18,7 @@ from typing import Any
 
 from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
-from fullcourt.engine import alerts
+from fullcourt.engine import alerts, ledger_reports
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import PartitionStatus
 
@@ -38,7 +38,7 @@ def runs(
     now = time.time() if now is None else now
     live = {r["run_id"] for r in ledger.active_runs()}
     out = []
-    for r in ledger.runs(limit):
+    for r in ledger_reports.runs(ledger, limit):
         phases: dict[str, dict[str, Any]] = {}
         for a in r["attempts"]:
             p = _phase_of(phases, catalog, a["table"])
@@ -84,7 +84,7 @@ def _phase_of(phases: dict[str, dict[str, Any]], catalog: Catalog, table: str) -
 def _progress(ledger: Ledger, run: dict, row: dict, statuses, now: float) -> dict[str, Any]:
     done = row["written"] + row["failed"]
     elapsed = max(now - (run["started_at"] or now), 1e-9)
-    spans = ledger.request_spans(run["run_id"])
+    spans = ledger_reports.request_spans(ledger, run["run_id"])
     left = sum(
         1 for (_, d), st in statuses.items()
         if st.is_gap and any(lo <= d <= hi for _, lo, hi in spans)

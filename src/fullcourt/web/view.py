@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 class HomeView:
-    def __init__(self, home: Home, catalog_spec: str | None = None, ttl: float = 5.0):
+    def __init__(self, home: Home, catalog_spec: str | None = None, ttl: float = 30.0):
         self.home = home
         self.ttl = ttl
         self.loaded = load_catalog(catalog_spec)
