@@ -111,3 +111,35 @@ def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_p
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--home", "{home}", "demo", "--source", "replay"],
+         "--source is an option of fullcourt itself: fullcourt --home {home} --source replay demo"),
+        (["status", "--source=sim", "--debug", "--json"],
+         "--source is an option of fullcourt itself (--debug moved too): "
+         "fullcourt --source=sim --debug status --json"),
+        (["--json", "status"], "--json is an option of fullcourt status: fullcourt status --json"),
+        (["status", "--bogus"], "fullcourt status has no option --bogus"),
+        (["gaps", "--tabel", "x"], "did you mean --table?"),
+        (["bogus"], "fullcourt has no command 'bogus'"),
+        (["sources", "serv"], "fullcourt sources has no command 'serv'; did you mean serve?"),
+        (["backfill", "--season"], "fullcourt backfill: --season needs a value"),
+        (["--home"], "fullcourt: --home needs a value"),
+        (["history", "--limit", "0"], "fullcourt history: --limit '0' is not valid"),
+        (["backfill", "--wait", "soon"], "fullcourt backfill: --wait 'soon' is not valid"),
+        (["status", "extra"], "fullcourt status: got unexpected extra argument"),
+        (["--source", "bogus", "status"], "--source 'bogus': the sources are sim and replay"),
+    ],
+)
+def test_every_usage_error_is_one_line_exit_2(tmp_path, args, message):
+    home = tmp_path / "home"
+    proc = run_cli(*(a.format(home=home) for a in args), home=home, env=ENV)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert message.format(home=home) in lines[0]
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not home.exists()

@@ -2,7 +2,8 @@
 
 Every command parses and checks its input first (one red line and exit 2 on a typo,
 before the data home is touched), then hands plain values to the engine. Exit codes:
-0 ok, 1 the work finished with failures or gaps left, 2 bad usage or an unusable home.
+0 ok, 1 the work finished with failures or gaps left, 2 bad usage, bad settings or an
+unusable home.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,7 +34,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from fullcourt import errors
+from fullcourt import errors, settings, usage
 from fullcourt.catalog import selection
 from fullcourt.catalog.calendar import season_of
 from fullcourt.catalog.spec import Phase
@@ -63,6 +64,10 @@ app.add_typer(sources_app, name="sources")
 class State:
     home: Home
     debug: bool
+    # `--source`/`--data` as given: applied to this process, recorded only by a writer
+    replay: Path | None = None
+    source_given: bool = False
+    settings: settings.Settings | None = None
 
 
 class RichProgress:
@@ -124,36 +129,50 @@ def _global(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     source: str | None = typer.Option(
-        None, "--source", help="sim (default) or replay: real files served like a provider."
+        None, "--source",
+        help="sim (default) or replay: real files served like a provider. Commands that "
+        "write data record it in the home's settings.toml; read commands only use it.",
     ),
     data: Path | None = typer.Option(None, "--data", help="Folder of real files for --source replay."),
 ) -> None:
     state = State(Home.resolve(home), debug)
     if source is not None or data is not None:
-        _choose_source(state.home, source or "replay", data)
+        state.replay, state.source_given = _choose_source(source or "replay", data), True
     ctx.obj = state
 
 
-def _choose_source(home: Home, source: str, data: Path | None) -> None:
-    """Record the source in the home's settings, so every later command reads the same one."""
+def _choose_source(source: str, data: Path | None) -> Path | None:
+    """Apply the source to this process (and its children) through the environment; a
+    command that writes data records it in the home's settings (`_record_source`)."""
     if source not in ("sim", "replay"):
-        raise errors.UsageError(f"unknown source {source!r}; sources are sim and replay")
-    if source == "replay":
-        if data is None:
-            raise errors.UsageError("--source replay needs --data DIR (a folder of real files)")
-        if not data.is_dir():
-            raise errors.UsageError(f"--data {data} is not a folder")
-        os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
-    else:
-        os.environ.pop("FULLCOURT_REPLAY_DIR", None)
-    from fullcourt.sources import registry
+        raise errors.UsageError(f"--source {source!r}: the sources are sim and replay")
+    if source == "sim":
+        if data is not None:
+            raise errors.UsageError("--data is for --source replay; --source sim needs no folder")
+        os.environ["FULLCOURT_REPLAY_DIR"] = ""  # empty: no replay, whatever the file says
+        return None
+    if data is None:
+        raise errors.UsageError("--source replay needs --data DIR (a folder of real files)")
+    if not data.is_dir():
+        raise errors.UsageError(f"--data {data} is not a folder")
+    os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
+    return data.resolve()
 
-    home.ensure()
-    registry.save_source_setting(home, "replay", str(data.resolve()) if data else None)
+
+def _record_source(state: State) -> None:
+    """Remember `--source`/`--data` for later commands; only commands that write data call
+    this, so reading a home with another source leaves it untouched."""
+    if state.source_given:
+        settings.save(state.home, "sources.replay", state.replay)
 
 
 def _state(ctx: typer.Context) -> State:
-    return ctx.find_root().obj
+    """The invocation's state, with its settings validated: every command calls this after
+    its own options parsed, so `--help` and option typos come before a settings error."""
+    state: State = ctx.find_root().obj
+    if state.settings is None:
+        state.settings = settings.load(state.home)
+    return state
 
 
 # -- shared machinery ------------------------------------------------------------------------
@@ -229,6 +248,7 @@ def _execute(
         rt = open_writer(state.home, progress=progress, wait=wait)
         try:
             assert rt.executor is not None
+            _record_source(state)
             run_id = rt.ledger.start_run(command, rt.executor.holder)
             try:
                 result = rt.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
@@ -503,7 +523,7 @@ def grade_report(
             wh.execute,
             {"prediction_accuracy": wh.table("prediction_accuracy")},
             name,
-            registry.oracle(state.home, seasons) if seasons else None,
+            registry.oracle(state.home, seasons, state.settings) if seasons else None,
         )
     if as_json:
         _print_json(result)
@@ -601,6 +621,7 @@ def run_forever(
     bus = events.open_bus(bus_url)
     rt = open_writer(state.home, clock=clock, wait=3600.0)
     assert rt.executor is not None and rt.warehouse is not None
+    _record_source(state)
 
     def alert(report: alerts.AlertReport) -> None:
         for line in report.lines():
@@ -659,22 +680,25 @@ def sources_serve(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv) if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
     try:
-        # Without standalone mode click returns the code of a `typer.Exit` instead of exiting.
-        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Without standalone mode typer returns the code of a `typer.Exit` instead of exiting.
+        code = app(args=args, standalone_mode=False)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("[yellow]aborted[/]")
         sys.exit(130)
-    except click.ClickException as exc:
-        err.print(f"[red]error:[/] {exc.format_message()}")
-        sys.exit(2)
+    except typer.TyperException as exc:  # what the parser rejects: a usage error, exit 2
+        line = usage.explain(exc, args, typer.main.get_command(app))
+        if line:
+            err.print(f"[red]error:[/] {escape(line)}")
+        sys.exit(exc.exit_code)
     except errors.FullcourtError as exc:
         if debug:
             err.print_exception()
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted: run the same command again to resume[/]")
@@ -683,12 +707,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             raise
         if errors.is_disk_full(exc):
-            err.print(f"[red]error:[/] {errors.disk_full('the data home')}")
+            err.print(f"[red]error:[/] {escape(str(errors.disk_full('the data home')))}")
             sys.exit(1)
         if type(exc).__module__.split(".")[0] == "redis":
-            err.print(f"[red]error:[/] lost the event bus: {exc} (start Redis, or pass --bus memory://)")
+            err.print(f"[red]error:[/] lost the event bus: {escape(str(exc))} "
+                      "(start Redis, or pass --bus memory://)")
             sys.exit(1)
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        err.print(f"[red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
+                  "(--debug shows the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

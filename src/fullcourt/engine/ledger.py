@@ -349,18 +349,24 @@ class Ledger:
     # -- observed facts and calendar, for readers that cannot open the warehouse -----------
 
     def save_facts(self, table: str, facts: Mapping[date, object], replace_all: bool = False) -> None:
+        """Record what the warehouse holds; unchanged facts are not written again, so a
+        reader (`fullcourt status`) leaves the ledger file as it found it."""
         now = time.time()
+        rows = {(d.isoformat(), f.rows, f.games, f.fingerprint) for d, f in facts.items()}
         with self._lock:
+            stored = set(self.db.execute(
+                "SELECT game_date, rows, games, fingerprint FROM facts WHERE table_name = ?",
+                (table,),
+            ).fetchall())  # fmt: skip
+            if (rows == stored) if replace_all else (rows <= stored):
+                return
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 if replace_all:
                     self.db.execute("DELETE FROM facts WHERE table_name = ?", (table,))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?)",
-                    [
-                        (table, d.isoformat(), f.rows, f.games, f.fingerprint, now)
-                        for d, f in facts.items()
-                    ],
+                    [(table, *row, now) for row in rows],
                 )
                 self.db.execute("COMMIT")
             except BaseException:
@@ -376,14 +382,14 @@ class Ledger:
         return out
 
     def save_calendar(self, days: Mapping[date, tuple[str, dict]]) -> None:
+        rows = {(d.isoformat(), s, json.dumps(p)) for d, (s, p) in days.items()}
         with self._lock:
+            if rows == set(self.db.execute("SELECT game_date, season, payload FROM calendar")):
+                return  # unchanged: a reader writes nothing
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute("DELETE FROM calendar")
-                self.db.executemany(
-                    "INSERT INTO calendar VALUES (?,?,?)",
-                    [(d.isoformat(), s, json.dumps(p)) for d, (s, p) in days.items()],
-                )
+                self.db.executemany("INSERT INTO calendar VALUES (?,?,?)", sorted(rows))
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
