@@ -27,7 +27,7 @@ from fullcourt import errors
 __all__ = ["PartitionFacts", "Warehouse"]
 
 _U64 = 18446744073709551616
-_DECIMALS = 9
+_DECIMALS: int | None = 9  # None stores floats exactly as computed
 
 
 @dataclass(frozen=True)
@@ -187,10 +187,11 @@ class Warehouse:
         )
         stage_cols = cur.execute(f"DESCRIBE {staged}").fetchall()
         floats = [name for name, typ, *_ in stage_cols if typ in ("DOUBLE", "FLOAT")]
-        if floats:
-            # A parallel sum depends on the order rows arrive in; rounding below any
-            # meaningful precision makes stored content, and so every fingerprint, a
-            # function of the data alone: an incremental run equals a one-shot rebuild.
+        if floats and _DECIMALS is not None:
+            # Stored to 9 decimals, below any meaningful precision. Rounding alone cannot
+            # make a fingerprint independent of batching (two sums an ulp apart may
+            # straddle a rounding boundary): processors aggregate exactly for that
+            # (`processors.analytics.sums`), and a stored value lands on their grid.
             sets = ", ".join(f"{_ident(c)} = round({_ident(c)}, {_DECIMALS})" for c in floats)
             cur.execute(f"UPDATE {staged} SET {sets}")
         began = False
