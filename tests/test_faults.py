@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt.catalog import tables
+from fullcourt import pipeline as tables
 from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
 from fullcourt.engine.executor import Request

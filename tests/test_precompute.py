@@ -261,7 +261,7 @@ def test_the_demo_pipeline_built_in_monthly_chunks_equals_one_built_at_once(tmp_
     for knob in ("FULLCOURT_SOURCE_URL", "FULLCOURT_REPLAY_DIR", "FULLCOURT_SIM_SEED"):
         monkeypatch.delenv(knob, raising=False)
     monkeypatch.setattr(duck, "_DECIMALS", None)
-    catalog = "fullcourt.catalog.tables:build_catalog"
+    catalog = "fullcourt.pipeline:build_catalog"
     days = [d for d in season_dates("2023-24") if d < date(2024, 2, 1)]
     once = _fingerprints(tmp_path / "once", catalog, days, len(days))
     chunked = _fingerprints(tmp_path / "chunked", catalog, days, 30)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt.catalog import tables
+from fullcourt import pipeline as tables
 from fullcourt.catalog.schemas import RAW_SCHEMAS
 from fullcourt.config import Home
 from fullcourt.engine.events import InProcessBus, NullBus

@@ -31,7 +31,7 @@ from fullcourt.sources import registry
 from fullcourt.sources.replay import ReplayFiles, files, names
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-CATALOG = "fullcourt.catalog.tables:build_catalog"
+CATALOG = "fullcourt.pipeline:build_catalog"
 
 REGULAR_HEADER = [
     "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME",

@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from fullcourt import errors
+from fullcourt import errors, extras
 
 __all__ = [
     "DEFAULT_GROUP",
@@ -286,12 +286,7 @@ class RedisStreamsBus:
         maxlen: int = 100_000,
         count: int = 100,
     ):
-        try:
-            import redis
-        except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise errors.UsageError(
-                f"event bus {url} needs the redis package (pip install 'redis>=5')"
-            ) from exc
+        redis = extras.need("redis", "redis", f"event bus {url}")
         self._redis_errors = redis.exceptions
         self.url = url
         self.stream = stream

@@ -27,13 +27,13 @@ import tenacity
 
 from fullcourt import errors
 from fullcourt.catalog.calendar import Calendar
+from fullcourt.catalog.context import BuildContext
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.schemas import arrow_schema
 from fullcourt.catalog.spec import Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
 from fullcourt.engine import observe
-from fullcourt.engine.context import BuildContext
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import (
     Facts,

@@ -238,9 +238,6 @@ class Warehouse:
         with self._lock:
             self.query_seconds += time.perf_counter() - t0
 
-    def checkpoint(self) -> None:
-        self._cursor().execute("CHECKPOINT")
-
     def close(self) -> None:
         self._raw.close()
 

@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Check, CoversSchedule, NullRate, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, CoversSchedule, NullRate, Range, Unique
 from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 

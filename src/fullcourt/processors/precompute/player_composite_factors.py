@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Range, Unique
 from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach

@@ -22,8 +22,8 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog.features import ZONES
+from fullcourt.catalog.gates import NullRate, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import NullRate, Range, Unique
 from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import latest_before
