@@ -53,7 +53,7 @@ import duckdb  # noqa: E402
 
 from benchmarks import planner as synthetic  # noqa: E402
 from fullcourt.catalog import selection  # noqa: E402
-from fullcourt.catalog.calendar import season_dates  # noqa: E402
+from fullcourt.catalog.calendar import EASTERN, season_dates  # noqa: E402
 from fullcourt.catalog.spec import Phase  # noqa: E402
 from fullcourt.config import Home  # noqa: E402
 from fullcourt.engine import runtime  # noqa: E402
@@ -61,7 +61,7 @@ from fullcourt.engine.events import InProcessBus  # noqa: E402
 from fullcourt.engine.executor import Executor, Request, RunResult  # noqa: E402
 from fullcourt.engine.ledger import new_holder  # noqa: E402
 from fullcourt.engine.progress import Silent  # noqa: E402
-from fullcourt.engine.runner import EASTERN, Runner  # noqa: E402
+from fullcourt.engine.runner import Runner  # noqa: E402
 from fullcourt.sources import registry  # noqa: E402
 from fullcourt.sources.faults import FaultProfile, StatCorrection  # noqa: E402
 from fullcourt.warehouse.duck import Warehouse  # noqa: E402

@@ -11,6 +11,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from tests.resources import synthetic
 
 from fullcourt.catalog.calendar import season_dates
 from fullcourt.catalog.graph import Catalog
@@ -18,7 +19,7 @@ from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine.executor import Executor, Request
 from fullcourt.engine.ledger import Ledger, new_holder
-from fullcourt.models import boosting, synthetic
+from fullcourt.models import boosting
 from fullcourt.processors.export import export_dates, export_players, export_seasons
 from fullcourt.processors.predict import player_prop_predictions, prediction_accuracy
 from fullcourt.warehouse.duck import Warehouse

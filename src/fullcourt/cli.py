@@ -36,13 +36,12 @@ from rich.table import Table
 
 from fullcourt import errors, settings, usage
 from fullcourt.catalog import selection
-from fullcourt.catalog.calendar import season_of
+from fullcourt.catalog.calendar import EASTERN, season_of
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
 from fullcourt.engine import observe
 from fullcourt.engine.executor import Request, RunResult
 from fullcourt.engine.planner import GAP_STATUSES, STATUSES, PartitionStatus, make_plan
-from fullcourt.engine.runner import EASTERN
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
 
 __all__ = ["app", "main"]

@@ -26,12 +26,10 @@ with its own `url`, `key`, `rate` and `timeout`, each falling back to `[sources]
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
 import re
-import tempfile
 import tomllib
 import types
 import typing
@@ -58,6 +56,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from fullcourt import errors
 from fullcourt.config import Home
+from fullcourt.files import write_atomic
 
 __all__ = [
     "ENVIRONMENT",
@@ -389,21 +388,8 @@ def save(home: Home, key: str, value: Scalar | Path | None) -> None:
 
 def _write_atomically(file: Path, text: str) -> None:
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+        write_atomic(file, text, mode=0o600)  # a new settings file may hold a key
     except OSError as exc:
-        raise errors.HomeError(f"cannot write settings {file}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, file.stat().st_mode & 0o777)  # new files stay 0600: they may hold a key
-        os.replace(tmp, file)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise errors.HomeError(f"cannot write settings {file}: {exc.strerror or exc}") from exc
 
 

@@ -42,6 +42,7 @@ from fullcourt.engine.planner import (
     make_plan,
 )
 from fullcourt.engine.progress import Progress, Silent
+from fullcourt.files import write_atomic
 from fullcourt.warehouse.duck import Warehouse
 
 __all__ = ["Executor", "Outcome", "RunResult", "Request"]
@@ -368,7 +369,7 @@ class Executor:
                     if f is None:
                         tf.pop(d, None)
                     else:
-                        tf[d] = Facts(f.rows, f.games, f.fingerprint)
+                        tf[d] = f
                 self._facts = {**self._facts, spec.name: tf}
         if spec.name == self.catalog.schedule:
             self._calendar = self._read_calendar()
@@ -471,11 +472,7 @@ class Executor:
         )
         root = self.home.exports
         for path, payload in rows:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + f".tmp{threading.get_ident()}")
-            tmp.write_text(payload)
-            tmp.replace(target)
+            write_atomic(root / path, payload, durable=False)  # rebuilt from the warehouse
 
 
 class _Tables(dict):

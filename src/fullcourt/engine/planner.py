@@ -21,6 +21,7 @@ from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Expectation, Phase
 from fullcourt.engine.status import AttemptStatus, Reason, Status
+from fullcourt.warehouse.facts import Facts
 
 __all__ = [
     "GAP_STATUSES",
@@ -43,13 +44,6 @@ RUNNABLE_STATUSES = frozenset(s for s in Status if s.is_runnable)
 _U64 = 1 << 64
 _BUILT = frozenset(a for a in AttemptStatus if a.built)
 _FORCEABLE = frozenset({Status.COMPLETE, Status.NO_DATA, Status.UNAVAILABLE})
-
-
-@dataclass(frozen=True)
-class Facts:
-    rows: int
-    games: int
-    fingerprint: str
 
 
 @dataclass(frozen=True)

@@ -22,23 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from fullcourt.catalog.calendar import in_window
+from fullcourt.catalog.calendar import eastern_date, in_window
 from fullcourt.catalog.spec import Phase
 from fullcourt.engine import alerts as alerts_mod
 from fullcourt.engine.events import Bus, Event
 from fullcourt.engine.executor import Executor, Request, RunResult
 from fullcourt.engine.ledger import Ledger
 
-__all__ = ["EASTERN", "Runner", "TickReport", "eastern_date"]
-
-EASTERN = ZoneInfo("America/New_York")
-
-
-def eastern_date(moment: datetime) -> date:
-    return moment.astimezone(EASTERN).date()
-
+__all__ = ["Runner", "TickReport"]
 
 @dataclass
 class TickReport:
