@@ -61,7 +61,7 @@ from fullcourt.engine.events import InProcessBus  # noqa: E402
 from fullcourt.engine.executor import Executor, Request, RunResult  # noqa: E402
 from fullcourt.engine.ledger import new_holder  # noqa: E402
 from fullcourt.engine.progress import Silent  # noqa: E402
-from fullcourt.engine.runner import Runner  # noqa: E402
+from fullcourt.engine.runner import Runner, SimClock  # noqa: E402
 from fullcourt.sources import registry  # noqa: E402
 from fullcourt.sources.faults import FaultProfile, StatCorrection  # noqa: E402
 from fullcourt.warehouse.duck import Warehouse  # noqa: E402
@@ -179,14 +179,6 @@ def best_of(n: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 def morning(d: date) -> datetime:
     """09:00 US/Eastern: the previous night's games are over, tonight's are ahead."""
     return datetime.combine(d, clock_time(9, 0), EASTERN).astimezone(UTC)
-
-
-class SimClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _round(x: float, digits: int = 3) -> float:

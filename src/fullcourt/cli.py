@@ -12,42 +12,29 @@ import json
 import os
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from fullcourt import errors, settings, usage
 from fullcourt.catalog import selection
-from fullcourt.catalog.calendar import EASTERN, season_of
+from fullcourt.catalog.calendar import season_of
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
+from fullcourt.console import RichProgress, err, out, print_json, render_plan, report_run
 from fullcourt.engine import observe
-from fullcourt.engine.executor import Request, RunResult
+from fullcourt.engine.executor import Request
 from fullcourt.engine.planner import GAP_STATUSES, STATUSES, PartitionStatus, make_plan
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
 
 __all__ = ["app", "main"]
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 app = typer.Typer(
     add_completion=False,
@@ -67,54 +54,6 @@ class State:
     replay: Path | None = None
     source_given: bool = False
     settings: settings.Settings | None = None
-
-
-class RichProgress:
-    """The engine's Progress, drawn as one bar per phase with rate and ETA."""
-
-    def __init__(self, enabled: bool = True):
-        self._bar = Progress(
-            TextColumn("[bold]{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=not enabled,
-            transient=False,
-        )
-        self._tasks: dict[str, int] = {}
-        self._t0: dict[str, float] = {}
-
-    def __enter__(self) -> RichProgress:
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._bar.stop()
-
-    def start(self, key: str, label: str, total: int) -> None:
-        self._t0[key] = time.perf_counter()
-        self._tasks[key] = self._bar.add_task(label, total=max(total, 1), rate="")
-
-    def advance(self, key: str, n: int = 1) -> None:
-        task = self._tasks.get(key)
-        if task is None:
-            return
-        done = self._bar.tasks[[t.id for t in self._bar.tasks].index(task)].completed + n
-        rate = done / max(time.perf_counter() - self._t0[key], 1e-9)
-        self._bar.update(task, advance=n, rate=f"{rate:,.0f} part/s")
-
-    def finish(self, key: str) -> None:
-        task = self._tasks.get(key)
-        if task is not None:
-            t = self._bar.tasks[[x.id for x in self._bar.tasks].index(task)]
-            self._bar.update(task, total=max(t.completed, 1), completed=max(t.completed, 1))
-
-    def log(self, message: str) -> None:
-        err.print(f"[dim]{message}[/]", markup=True, highlight=False)
 
 
 # -- global options ------------------------------------------------------------------------
@@ -218,19 +157,10 @@ def _plan(state: State, tables: list[str], dates: list[date], force: bool, as_js
         if t in wanted and d in dset and s.status == "blocked" and (t, d) not in planned
     ]
     if as_json:
-        _print_json({"dry_run": True, "steps": plan.to_json(), "partitions": plan.partitions,
+        print_json({"dry_run": True, "steps": plan.to_json(), "partitions": plan.partitions,
                      "blocked_outside_request": len(held)})
         return 0
-    table = Table(title=f"plan: {plan.partitions} partitions (dry run, nothing written)")
-    for col in ("phase", "table", "partitions", "ready now", "first", "last"):
-        table.add_column(col)
-    for row in plan.to_json():
-        table.add_row(row["phase"], row["table"], str(row["dates"]), str(row["ready"]),
-                      row["first"], row["last"])
-    out.print(table)
-    if held:
-        out.print(f"{len(held)} partitions are blocked by inputs outside this request "
-                  "(`fullcourt gaps` names the root causes)")
+    render_plan(plan, len(held))
     return 0
 
 
@@ -258,38 +188,8 @@ def _execute(
             rt.ledger.end_run(run_id, "interrupted" if result.interrupted else ("gaps" if gaps else "ok"))
         finally:
             rt.close()
-    _report_run(result, gaps, as_json)
+    report_run(result, gaps, as_json)
     return 0 if not gaps and not result.interrupted else 1
-
-
-def _report_run(result: RunResult, gaps: list[PartitionStatus], as_json: bool) -> None:
-    by_status = Counter(g.status for g in gaps)
-    if as_json:
-        _print_json({
-            "run_id": result.run_id,
-            "written": result.written,
-            "failed": result.failed,
-            "gate_failed": result.gate_failed,
-            "interrupted": result.interrupted,
-            "gaps": len(gaps),
-            "gaps_by_status": dict(by_status),
-            "seconds_by_phase": {k: round(v, 3) for k, v in result.seconds_by_phase.items()},
-        })
-        return
-    phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds_by_phase.items())
-    out.print(f"run {result.run_id}: {result.written} partitions written"
-              + (f" ({phases})" if phases else ""))
-    if result.interrupted:
-        out.print("[yellow]interrupted: run the same command again to resume[/]")
-    if gaps:
-        summary = ", ".join(f"{n} {s}" for s, n in by_status.most_common())
-        out.print(f"[red]{len(gaps)} gaps left[/]: {summary} (`fullcourt gaps` for reasons)")
-    else:
-        out.print("[green]no gaps[/]")
-
-
-def _print_json(value) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def _exit(code: int) -> None:
@@ -413,7 +313,7 @@ def status(
         for n in sorted(catalog.names(), key=lambda n: catalog[n].phase.order)  # stable: deps order
     ]
     if as_json:
-        _print_json({"tables": rows})
+        print_json({"tables": rows})
         return
     present = [s for s in STATUSES if any(r["counts"].get(s) for r in rows)]
     table = Table(title=f"fullcourt status — {state.home.root}")
@@ -453,7 +353,7 @@ def gaps(
     )
     rows = [_gap_row(s) for s in found]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         out.print("[green]no gaps[/]")
@@ -491,7 +391,7 @@ def history(
     with _reader(state) as rt:
         rows = rt.ledger.history(table, day, limit)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     t = Table(title=f"{len(rows)} attempts")
     for col in ("run_id", "table", "game_date", "status", "rows", "attempt", "error"):
@@ -525,7 +425,7 @@ def grade_report(
             registry.oracle(state.home, seasons, state.settings) if seasons else None,
         )
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         out.print(report.render(result))
 
@@ -552,45 +452,6 @@ def demo(
     _exit(code)
 
 
-class SimClock:
-    """A clock the user advances: sources answer, and the runner plans, as of then."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, step: timedelta) -> None:
-        # wall-clock arithmetic in Eastern time: 09:00 stays 09:00 across DST changes
-        self.now = (self.now.astimezone(EASTERN) + step).astimezone(UTC)
-
-
-def _duration(text: str, flag: str) -> timedelta:
-    """A positive duration: a zero or negative step would tick on the same moment forever."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    text = text.strip().lower()
-    try:
-        value = timedelta(seconds=float(text[:-1]) * units[text[-1]])
-    except (KeyError, ValueError, IndexError):
-        raise errors.UsageError(f"{flag} {text!r} is not a duration (use 30s, 15m, 1h, 1d)") from None
-    if value <= timedelta(0):
-        raise errors.UsageError(f"{flag} {text!r} must be longer than zero (e.g. 1d)")
-    return value
-
-
-def _moment(text: str, flag: str) -> datetime:
-    """A date means 09:00 US/Eastern that day: last night's games are over, tonight's ahead."""
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            return datetime.combine(day, dtime(9, 0), EASTERN).astimezone(UTC)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise errors.UsageError(f"{flag} {text!r} is not a date or ISO date-time") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=EASTERN)).astimezone(UTC)
-
-
 @app.command("run")
 def run_forever(
     ctx: typer.Context,
@@ -609,14 +470,14 @@ def run_forever(
 ) -> None:
     """The long-running mode: fetch after games end, react to events, sweep for gaps."""
     from fullcourt.engine import alerts, events
-    from fullcourt.engine.runner import Runner
+    from fullcourt.engine.runner import Runner, SimClock
 
     state = _state(ctx)
-    every = _duration(sweep_every, "--sweep-every")
-    pause = _duration(interval, "--interval")
-    stride = _duration(step, "--step")
-    stop_at = _moment(until, "--until") if until else None
-    clock = SimClock(_moment(simulate, "--simulate")) if simulate else (lambda: datetime.now(UTC))
+    every = selection.parse_duration(sweep_every, "--sweep-every")
+    pause = selection.parse_duration(interval, "--interval")
+    stride = selection.parse_duration(step, "--step")
+    stop_at = selection.parse_moment(until, "--until") if until else None
+    clock = SimClock(selection.parse_moment(simulate, "--simulate")) if simulate else (lambda: datetime.now(UTC))
     bus = events.open_bus(bus_url)
     rt = open_writer(state.home, clock=clock, wait=3600.0)
     assert rt.executor is not None and rt.warehouse is not None
@@ -632,32 +493,23 @@ def run_forever(
         rt.executor, rt.ledger, bus, clock, sweep_every=every, recheck_days=recheck_days,
         on_alert=alert, memory=alerts.GapMemory.in_home(state.home),
     )
-    try:
-        while True:
-            rt.warehouse.resume()
-            rt.executor.refresh()
-            final = once or (stop_at is not None and clock() >= stop_at)
-            report = runner.tick(sweep=True if final else None)  # the last tick always sweeps
-            rt.warehouse.suspend()
+    def show(report) -> None:
+        if as_json:
             line = {
                 "at": report.at.isoformat(), "today": report.today.isoformat(),
                 "written": report.written, "failed": report.failed, "events": report.events,
                 "swept": report.swept, "gaps": report.gaps,
             }
-            if as_json:
-                sys.stdout.write(json.dumps(line) + "\n")
-                sys.stdout.flush()
-            else:
-                out.print(
-                    f"{report.today} tick: {report.written} written, {report.failed} failed, "
-                    f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
-                )
-            if final or report.interrupted:
-                break
-            if isinstance(clock, SimClock):
-                clock.advance(stride)
-            else:
-                time.sleep(pause.total_seconds())
+            sys.stdout.write(json.dumps(line) + "\n")
+            sys.stdout.flush()
+        else:
+            out.print(
+                f"{report.today} tick: {report.written} written, {report.failed} failed, "
+                f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
+            )
+
+    try:
+        runner.loop(rt.warehouse, once=once, stop_at=stop_at, step=stride, pause=pause, on_tick=show)
     finally:
         bus.close()
         rt.close()
