@@ -71,6 +71,9 @@ def test_backfill_status_gaps_history_json(tmp_path):
 
     hist = json.loads(run_cli("history", "--table", "games", "--limit", "5", "--json", home=home, env=ENV).stdout)
     assert len(hist) == 5 and all(r["table_name"] == "games" for r in hist)
+    assert all(r["status"] == "success" and r["last_seen"] is None for r in hist)
+    [run] = json.loads(run_cli("history", "--runs", "--json", home=home, env=ENV).stdout)
+    assert (run["command"], run["status"], run["last_seen"]) == ("backfill", "ok", None)
 
 
 def test_failures_exit_1_and_gaps_name_the_reason(tmp_path):

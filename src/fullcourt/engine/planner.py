@@ -263,7 +263,7 @@ def _status(
     if att is None:
         return mk("never_ran", "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
     status = att.status
-    if status == "running":
+    if status in ("running", "interrupted"):  # no live lease: its holder stopped mid-write
         return mk("failed", f"interrupted: runner {att.holder} stopped mid-write (run {att.run_id})", fp=input_fp)
     if status == "failed":
         what = "fetch failed" if spec.phase is Phase.SCRAPE else "failed"
