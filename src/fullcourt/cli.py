@@ -380,26 +380,44 @@ def history(
     table: str | None = typer.Option(None, "--table"),
     on: str | None = typer.Option(None, "--date", help="Only this game date."),
     limit: int = typer.Option(50, "--limit", min=1),
+    runs: bool = typer.Option(False, "--runs", help="List runs instead of attempts."),
     as_json: bool = _JSON,
 ) -> None:
-    """Ledger rows: every attempt, newest first."""
+    """Ledger rows: every attempt (or run), newest first. Work whose runner died is `interrupted`."""
     state = _state(ctx)
     catalog, _ = load_catalog()
     if table:
         selection.select_tables(catalog, table)
     day = selection.parse_date(on, "--date") if on else None
+    if runs and (table or day):
+        raise errors.UsageError("--runs lists whole runs; --table and --date select attempts")
     with _reader(state) as rt:
-        rows = rt.ledger.history(table, day, limit)
+        rows = rt.ledger.runs(limit) if runs else rt.ledger.history(table, day, limit)
     if as_json:
         print_json(rows)
         return
-    t = Table(title=f"{len(rows)} attempts")
-    for col in ("run_id", "table", "game_date", "status", "rows", "attempt", "error"):
+    seen = any(r["last_seen"] is not None for r in rows)
+    if runs:
+        t = Table(title=f"{len(rows)} runs")
+        cols = ["run_id", "command", "status", "started", "ended"]
+    else:
+        t = Table(title=f"{len(rows)} attempts")
+        cols = ["run_id", "table", "game_date", "status", "rows", "attempt", "error"]
+    for col in cols + (["last seen"] if seen else []):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(r["run_id"], r["table_name"], r["game_date"], r["status"],
-                  "" if r["rows"] is None else str(r["rows"]), str(r["attempt"]), r["error"] or "")
+        if runs:
+            cells = [r["run_id"], r["command"], r["status"], _when(r["started_at"]),
+                     _when(r["ended_at"])]
+        else:
+            cells = [r["run_id"], r["table_name"], r["game_date"], r["status"],
+                     "" if r["rows"] is None else str(r["rows"]), str(r["attempt"]), r["error"] or ""]
+        t.add_row(*cells, *([_when(r["last_seen"])] if seen else []))
     out.print(t)
+
+
+def _when(stamp: float | None) -> str:
+    return "" if stamp is None else datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @app.command("grade-report")

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -177,9 +177,20 @@ class InProcessBus:
     Same delivery rules as `RedisStreamsBus`, so the run loop cannot tell them apart.
     When more than `maxlen` events wait undelivered the oldest are dropped, like a
     trimmed stream: the sweep picks up whatever they would have triggered.
+
+    `clock` (seconds, monotonic) and `wait` (block on the bus's condition for up to that
+    many seconds, woken early by a publish) default to the real ones; tests pass fakes.
     """
 
-    def __init__(self, *, claim_idle: float = 60.0, maxlen: int = 100_000, count: int = 100):
+    def __init__(
+        self,
+        *,
+        claim_idle: float = 60.0,
+        maxlen: int = 100_000,
+        count: int = 100,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[threading.Condition, float], bool] = threading.Condition.wait,
+    ):
         self.claim_idle = claim_idle
         self.count = count
         self._new: deque[Event] = deque(maxlen=maxlen)
@@ -188,6 +199,8 @@ class InProcessBus:
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
         self._closed = False
+        self._clock = clock
+        self._wait = wait
 
     def publish(self, event: Event) -> None:
         with self._cond:
@@ -197,21 +210,21 @@ class InProcessBus:
             self._cond.notify_all()
 
     def poll(self, consumer: str, timeout: float = 0.0) -> list[Event]:
-        deadline = time.monotonic() + max(timeout, 0.0)
+        deadline = self._clock() + max(timeout, 0.0)
         with self._cond:
             while True:
                 got = self._take(consumer)
-                remaining = deadline - time.monotonic()
+                remaining = deadline - self._clock()
                 if got or self._closed or remaining <= 0:
                     return got
                 wait = remaining
                 if self._pending:  # wake up when the oldest delivery becomes claimable
                     oldest = min(d.at for d in self._pending.values())
-                    wait = min(wait, max(oldest + self.claim_idle - time.monotonic(), 0.001))
-                self._cond.wait(wait)
+                    wait = min(wait, max(oldest + self.claim_idle - self._clock(), 0.001))
+                self._wait(self._cond, wait)
 
     def _take(self, consumer: str) -> list[Event]:
-        now = time.monotonic()
+        now = self._clock()
         first_poll = consumer not in self._seen
         self._seen.add(consumer)
         got: list[Event] = []
@@ -244,17 +257,23 @@ class InProcessBus:
 
 
 class NullBus:
-    """Drops every event. A run on it relies on the sweep alone, which must suffice."""
+    """Drops every event. A run on it relies on the sweep alone, which must suffice.
 
-    def __init__(self) -> None:
+    A poll still waits out its timeout (`wait`, injectable for tests), until closed.
+    """
+
+    def __init__(
+        self, *, wait: Callable[[threading.Event, float], bool] = threading.Event.wait
+    ) -> None:
         self._closed = threading.Event()
+        self._wait = wait
 
     def publish(self, event: Event) -> None:
         pass
 
     def poll(self, consumer: str, timeout: float = 0.0) -> list[Event]:
-        if timeout > 0:
-            self._closed.wait(timeout)
+        if timeout > 0 and not self._closed.is_set():
+            self._wait(self._closed, timeout)
         return []
 
     def ack(self, consumer: str, events: Sequence[Event]) -> None:

@@ -286,7 +286,7 @@ def _status(
     if att is None:
         return mk(Status.NEVER_RAN, Reason.NEVER_RAN, "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
     status = att.status
-    if status == AttemptStatus.RUNNING:
+    if status in (AttemptStatus.RUNNING, AttemptStatus.INTERRUPTED):  # no live lease: its holder stopped
         return mk(Status.FAILED, Reason.INTERRUPTED, f"interrupted: runner {att.holder} stopped mid-write (run {att.run_id})", fp=input_fp)
     if status == AttemptStatus.FAILED:
         what = "fetch failed" if spec.phase is Phase.SCRAPE else "failed"

@@ -57,6 +57,7 @@ class AttemptStatus(StrEnum):
     GATE_FAILED = "gate_failed"
     UNAVAILABLE = "unavailable"
     IMPORTED = "imported"  # a captured provider response added by `fullcourt import`
+    INTERRUPTED = "interrupted"  # read back for a `running` attempt whose holder died
 
     @property
     def built(self) -> bool:
