@@ -129,16 +129,10 @@ def run_timed(rt: runtime.Runtime, command: str, request: Request, ex: Executor 
     """One `Executor.run`, recorded in the ledger like any CLI run, with its wall time."""
     ex = ex or rt.executor
     assert ex is not None and rt.warehouse is not None
-    run_id = rt.ledger.start_run(command, ex.holder)
     q0 = rt.warehouse.query_seconds
     t0 = time.perf_counter()
-    try:
-        result = ex.run(request, run_id)
-    except BaseException:
-        rt.ledger.end_run(run_id, "crashed")
-        raise
+    result = ex.execute(command, request)
     seconds = time.perf_counter() - t0
-    rt.ledger.end_run(run_id, "interrupted" if result.interrupted else "ok")
     return Timed(seconds, result, rt.warehouse.query_seconds - q0)
 
 

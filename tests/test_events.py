@@ -19,7 +19,7 @@ from tests.conftest import FakeClock
 
 from fullcourt import errors
 from fullcourt.engine import events
-from fullcourt.engine.events import Dedup, Event, InProcessBus, NullBus
+from fullcourt.engine.events import Event, InProcessBus, NullBus
 
 D1, D2, D3 = date(2024, 1, 10), date(2024, 1, 11), date(2024, 1, 12)
 AT = datetime(2024, 1, 12, 6, 30, tzinfo=UTC)
@@ -47,14 +47,6 @@ def test_event_json_round_trip_keeps_every_field():
     assert back.at == e.at and back.at.utcoffset() == timedelta(hours=-5)
     assert back.fingerprints == ("ab" * 8, None)
     assert Event.from_json(e.to_json().encode()) == e
-
-
-def test_event_written_sorts_dates_and_stamps_now():
-    before = datetime.now(UTC)
-    e = Event.written("t", {D2: "b", D1: "a"}, "run-1")
-    after = datetime.now(UTC)
-    assert e.dates == (D1, D2) and e.fingerprints == ("a", "b")
-    assert before <= e.at <= after
 
 
 def test_event_naive_time_is_utc_and_missing_fingerprints_are_unknown():
@@ -196,32 +188,6 @@ def test_open_bus_by_url():
     assert events.open_bus("memory://", claim_idle=5).claim_idle == 5
     with pytest.raises(errors.UsageError, match="unknown event bus URL"):
         events.open_bus("kafka://broker:9092")
-
-
-# --------------------------------------------------------------------------- dedup
-
-
-def test_dedup_recognises_redelivery_but_not_changed_content():
-    dedup = Dedup()
-    first = ev("t", (D1, "a"), (D2, "b"))
-    assert dedup.fresh([first]) == {"t": (D1, D2)}
-    assert not dedup.seen(first)
-    dedup.remember([first])
-    assert dedup.seen(first)
-    assert dedup.fresh([first]) == {}
-    # D2 changes, then changes back: both are news
-    assert dedup.fresh([ev("t", (D2, "c"))]) == {"t": (D2,)}
-    dedup.remember([ev("t", (D2, "c"))])
-    assert dedup.fresh([ev("t", (D2, "b")), ev("u", (D1, "b"))]) == {"t": (D2,), "u": (D1,)}
-
-
-def test_dedup_never_recognises_unknown_content_and_is_bounded():
-    dedup = Dedup(capacity=2)
-    unknown = ev("t", (D1, None))
-    dedup.remember([unknown])
-    assert not dedup.seen(unknown)
-    dedup.remember([ev("t", (D1, "a")), ev("t", (D2, "b")), ev("t", (D3, "c"))])
-    assert dedup.fresh([ev("t", (D1, "a"), (D3, "c"))]) == {"t": (D1,)}  # D1 forgotten
 
 
 # --------------------------------------------------------------------------- redis

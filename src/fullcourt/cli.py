@@ -178,14 +178,8 @@ def _execute(
         try:
             assert rt.executor is not None
             _record_source(state)
-            run_id = rt.ledger.start_run(command, rt.executor.holder)
-            try:
-                result = rt.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
-            except BaseException:
-                rt.ledger.end_run(run_id, "crashed")
-                raise
+            result = rt.executor.execute(command, Request(tuple(tables), tuple(dates), force))
             gaps = result.gaps(tables, dates)
-            rt.ledger.end_run(run_id, "interrupted" if result.interrupted else ("gaps" if gaps else "ok"))
         finally:
             rt.close()
     report_run(result, gaps, as_json)

@@ -10,7 +10,7 @@ never drops it — `NullBus` exists to prove exactly that in tests.
 Delivery is at-least-once: an event stays pending until its consumer group
 acknowledges it, and a delivery left unacknowledged for `claim_idle` seconds (its
 consumer died mid-work) is handed to whichever consumer polls next. Consumers are
-idempotent because planning is; `Dedup` merely skips re-deliveries cheaply.
+idempotent because planning is: a re-delivered event plans nothing new.
 
 Buses:
     InProcessBus     one process, thread-safe; the default
@@ -25,8 +25,8 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -38,7 +38,6 @@ __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_STREAM",
     "Bus",
-    "Dedup",
     "Event",
     "InProcessBus",
     "NullBus",
@@ -83,24 +82,6 @@ class Event:
         object.__setattr__(self, "dates", dates)
         object.__setattr__(self, "fingerprints", fingerprints)
         object.__setattr__(self, "at", at)
-
-    @classmethod
-    def written(
-        cls,
-        table: str,
-        partitions: Mapping[date, str | None] | Iterable[tuple[date, str | None]],
-        run_id: str,
-        at: datetime | None = None,
-    ) -> Event:
-        """The event a writer publishes after `replace_partitions`, stamped now."""
-        pairs = sorted(dict(partitions).items())
-        return cls(
-            table=table,
-            dates=tuple(d for d, _ in pairs),
-            fingerprints=tuple(fp for _, fp in pairs),
-            run_id=run_id,
-            at=at or datetime.now(UTC),
-        )
 
     @property
     def partitions(self) -> tuple[tuple[date, str | None], ...]:
@@ -433,52 +414,3 @@ def open_bus(url: str | None, **options: Any) -> Bus:
     raise errors.UsageError(
         f"unknown event bus URL {url!r}: use memory://, null:// or redis://host:port/db"
     )
-
-
-# --------------------------------------------------------------------------- idempotence
-
-
-class Dedup:
-    """Remembers the last fingerprint seen per (table, date) to skip re-deliveries.
-
-    Keyed on the latest fingerprint rather than every one ever seen, so data that
-    changes and then changes back is still news. A `None` fingerprint is never
-    recognised. Bounded: the least recently touched partitions are forgotten first,
-    which at worst costs a redundant — and harmless — plan.
-    """
-
-    def __init__(self, capacity: int = 200_000):
-        self.capacity = capacity
-        self._last: OrderedDict[tuple[str, date], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def seen(self, event: Event) -> bool:
-        """True when every partition of the event was already handled with that content."""
-        with self._lock:
-            return all(
-                fp is not None and self._last.get((event.table, d)) == fp
-                for d, fp in event.partitions
-            )
-
-    def fresh(self, events: Iterable[Event]) -> dict[str, tuple[date, ...]]:
-        """Per table, the sorted dates some event reports with content not handled yet."""
-        out: dict[str, set[date]] = {}
-        with self._lock:
-            for event in events:
-                for d, fp in event.partitions:
-                    if fp is None or self._last.get((event.table, d)) != fp:
-                        out.setdefault(event.table, set()).add(d)
-        return {table: tuple(sorted(ds)) for table, ds in sorted(out.items())}
-
-    def remember(self, events: Iterable[Event]) -> None:
-        """Record events as handled; call after planning them succeeded."""
-        with self._lock:
-            for event in events:
-                for d, fp in event.partitions:
-                    if fp is None:
-                        continue
-                    key = (event.table, d)
-                    self._last[key] = fp
-                    self._last.move_to_end(key)
-            while len(self._last) > self.capacity:
-                self._last.popitem(last=False)

@@ -174,6 +174,19 @@ class Executor:
         """Ask the run to stop after the writes in flight (what Ctrl-C does)."""
         self._stop.set()
 
+    def execute(self, command: str, request: Request) -> RunResult:
+        """`run`, recorded in the ledger as one run of `command`: `crashed` if it raises,
+        else `interrupted`, `gaps` (some asked-for partition is still a gap) or `ok`."""
+        run_id = self.ledger.start_run(command, self.holder)
+        try:
+            result = self.run(request, run_id)
+        except BaseException:
+            self.ledger.end_run(run_id, "crashed")
+            raise
+        gaps = result.gaps(request.tables, request.dates)
+        self.ledger.end_run(run_id, "interrupted" if result.interrupted else ("gaps" if gaps else "ok"))
+        return result
+
     def run(self, request: Request, run_id: str) -> RunResult:
         result = RunResult(run_id)
         self._run_id = run_id

@@ -172,13 +172,7 @@ class Runner:
                 self.on_alert(alert)
 
     def _run(self, command: str, tables: list[str], dates: list[date], report: TickReport, force: bool = False) -> RunResult:
-        run_id = self.ledger.start_run(command, self.executor.holder)
-        try:
-            result = self.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
-        except BaseException:
-            self.ledger.end_run(run_id, "crashed")
-            raise
-        self.ledger.end_run(run_id, "interrupted" if result.interrupted else "ok")
+        result = self.executor.execute(command, Request(tuple(tables), tuple(dates), force))
         report.written += result.written
         report.failed += result.failed
         return result
