@@ -15,6 +15,33 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = "tests.resources.tiny_catalog:build_catalog"
 
 
+class FakeClock:
+    """Seconds that pass only when a test says so, or when the code under test waits.
+
+    Call it for the time; `advance` moves it; `sleep(s)` and `wait(waitable, s)` (the
+    shape of `threading.Condition.wait` / `threading.Event.wait`) record how long the
+    code asked to wait in `waits` and let that much time pass at once.
+    """
+
+    def __init__(self, now: float = 1_000.0):
+        self.now = now
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += max(seconds, 0.0)
+
+    def wait(self, waitable: object, seconds: float) -> bool:  # noqa: ARG002
+        self.sleep(seconds)
+        return False
+
+
 @pytest.fixture
 def tiny_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The tiny catalog, with every fault knob cleared."""

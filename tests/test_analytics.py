@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import random
+import statistics
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -15,6 +19,7 @@ from tests.resources.raw_fixture import build_into, league_tables, load_warehous
 from fullcourt.engine import gates
 from fullcourt.processors.analytics import (
     player_game_summary,
+    sums,
     team_defense_game_summary,
     team_offense_game_summary,
     upcoming_player_game_context,
@@ -237,3 +242,31 @@ def test_rows_after_tipoff_cannot_leak_into_context(built, tmp_path):
     assert after.num_rows == before.num_rows
     assert after.equals(before)
     wh.close()
+
+
+def test_exact_sums_give_the_same_bits_in_any_row_order(tmp_path):
+    rng = random.Random(1)
+    # minutes-like values whose plain float sum changes with the order they are added in
+    values = [round(rng.uniform(0, 40), 4) for _ in range(12)] + [float("nan"), None]
+    counts = [rng.randint(0, 30) for _ in range(13)] + [None]
+    wh = load_warehouse(tmp_path / "w.duckdb", {})
+    results = set()
+    for _ in range(20):
+        order = rng.sample(range(len(values)), len(values))
+        t = ibis.memtable(pa.table({
+            "g": pa.array([0] * len(values), pa.int64()),
+            "x": pa.array([values[i] for i in order], pa.float64()),
+            "k": pa.array([counts[i] for i in order], pa.int64()),
+        }))
+        row = wh.rows(t.group_by("g").aggregate(
+            total=sums.total(t.x), mean=sums.mean(t.x), k_mean=sums.mean(t.k), k_std=sums.std(t.k)
+        ))[0]
+        results.add((row["total"], row["mean"], row["k_mean"], row["k_std"]))
+    wh.close()
+    assert len(results) == 1  # bit for bit
+    total, mean, k_mean, k_std = results.pop()
+    known = values[:12]  # NaN and NULL are skipped
+    assert total == pytest.approx(math.fsum(known), abs=1e-9)
+    assert mean == pytest.approx(math.fsum(known) / 12, abs=1e-9)
+    ks = counts[:13]
+    assert k_mean == pytest.approx(statistics.mean(ks)) and k_std == pytest.approx(statistics.stdev(ks))

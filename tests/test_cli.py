@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from tests.conftest import TINY, run_cli
+
+from fullcourt.config import Home
+from fullcourt.engine import runtime
+from fullcourt.warehouse.duck import Warehouse
 
 ENV = {"FULLCOURT_CATALOG": TINY}
 
@@ -68,6 +71,9 @@ def test_backfill_status_gaps_history_json(tmp_path):
 
     hist = json.loads(run_cli("history", "--table", "games", "--limit", "5", "--json", home=home, env=ENV).stdout)
     assert len(hist) == 5 and all(r["table_name"] == "games" for r in hist)
+    assert all(r["status"] == "success" and r["last_seen"] is None for r in hist)
+    [run] = json.loads(run_cli("history", "--runs", "--json", home=home, env=ENV).stdout)
+    assert (run["command"], run["status"], run["last_seen"]) == ("backfill", "ok", None)
 
 
 def test_failures_exit_1_and_gaps_name_the_reason(tmp_path):
@@ -87,7 +93,7 @@ def test_failures_exit_1_and_gaps_name_the_reason(tmp_path):
     assert json.loads(run_cli("gaps", "--json", home=home, env=ENV).stdout) == []
 
 
-def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_path):
+def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_path, monkeypatch):
     home = tmp_path / "home"
     assert run_cli("backfill", "--season", "2023-24", home=home, env=ENV).returncode == 0
     holder = subprocess.Popen(
@@ -98,16 +104,62 @@ def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_p
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        t0 = time.time()
         proc = run_cli("status", "--json", home=home, env=ENV)
         assert proc.returncode == 0, proc.stderr
         assert "warehouse busy" in proc.stderr
         counts = {t["table"]: t["counts"] for t in json.loads(proc.stdout)["tables"]}
         assert counts["scores"] == {"complete": 40, "no_data": 234}
-        assert time.time() - t0 < 30
+        # and it did not wait for the holder: the reader status opens asks for no wait
+        waits: list[float] = []
+
+        class Recording(Warehouse):
+            def __init__(self, path, **kwargs):
+                waits.append(kwargs.get("wait", 0.0))
+                super().__init__(path, **kwargs)
+
+        monkeypatch.setattr(runtime, "Warehouse", Recording)
+        rt = runtime.open_reader(Home(home), TINY)
+        try:
+            rt.statuses(["2023-24"])
+        finally:
+            rt.close()
+        assert waits and set(waits) == {0.0}
+        assert rt.busy_reason.startswith("warehouse busy")
         second = run_cli("backfill", "--season", "2023-24", home=home, env=ENV)
         assert second.returncode == 2
         assert "held by another fullcourt process" in second.stderr
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--home", "{home}", "demo", "--source", "replay"],
+         "--source is an option of fullcourt itself: fullcourt --home {home} --source replay demo"),
+        (["status", "--source=sim", "--debug", "--json"],
+         "--source is an option of fullcourt itself (--debug moved too): "
+         "fullcourt --source=sim --debug status --json"),
+        (["--json", "status"], "--json is an option of fullcourt status: fullcourt status --json"),
+        (["status", "--bogus"], "fullcourt status has no option --bogus"),
+        (["gaps", "--tabel", "x"], "did you mean --table?"),
+        (["bogus"], "fullcourt has no command 'bogus'"),
+        (["sources", "serv"], "fullcourt sources has no command 'serv'; did you mean serve?"),
+        (["backfill", "--season"], "fullcourt backfill: --season needs a value"),
+        (["--home"], "fullcourt: --home needs a value"),
+        (["history", "--limit", "0"], "fullcourt history: --limit '0' is not valid"),
+        (["backfill", "--wait", "soon"], "fullcourt backfill: --wait 'soon' is not valid"),
+        (["status", "extra"], "fullcourt status: got unexpected extra argument"),
+        (["--source", "bogus", "status"], "--source 'bogus': the sources are sim and replay"),
+    ],
+)
+def test_every_usage_error_is_one_line_exit_2(tmp_path, args, message):
+    home = tmp_path / "home"
+    proc = run_cli(*(a.format(home=home) for a in args), home=home, env=ENV)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert message.format(home=home) in lines[0]
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not home.exists()

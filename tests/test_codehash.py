@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt.catalog import codehash, tables
+from fullcourt import pipeline as tables
+from fullcourt.catalog import codehash
 from fullcourt.catalog.graph import Catalog
 
-SRC = Path(tables.__file__).resolve().parents[1]  # .../src/fullcourt
+SRC = Path(codehash.__file__).resolve().parents[1]  # .../src/fullcourt
 LOOKBACK = "fullcourt.processors.analytics.lookback"
 
 
@@ -73,7 +74,7 @@ def grepped_closure(module: str) -> set[str]:
         seen.add(m)
         todo.extend(
             d for d in grepped_imports(m)
-            if d in ("fullcourt.engine.gates", "fullcourt.engine.context")
+            if d in ("fullcourt.catalog.gates", "fullcourt.catalog.context")
             or not any(d == x or d.startswith(x + ".") for x in codehash.MACHINERY)
         )
     return seen
@@ -119,7 +120,7 @@ def test_a_code_edit_of_lookback_changes_exactly_the_tables_that_import_it(real,
         "fullcourt.processors.export.documents",
         "fullcourt.processors.predict.prediction_accuracy",
         "fullcourt.models.similarity",
-        "fullcourt.engine.gates",
+        "fullcourt.catalog.gates",
     ],
 )
 def test_a_code_edit_of_a_helper_changes_exactly_the_tables_that_reach_it(
@@ -137,7 +138,7 @@ def test_the_model_code_is_part_of_the_prediction_version(real, monkeypatch) -> 
         "similarity", "system", "walkforward",
     )}
     assert models <= modules
-    assert not {"fullcourt.models.report", "fullcourt.models.synthetic"} & modules
+    assert not {"fullcourt.models.report"} & modules
     # a system reached only through walkforward -> registry -> bundle
     assert changed(real, edited(monkeypatch, "fullcourt.models.formulas", add_code)) == {
         "player_prop_predictions"
@@ -147,8 +148,8 @@ def test_the_model_code_is_part_of_the_prediction_version(real, monkeypatch) -> 
 def test_no_table_reaches_the_engine_machinery(real) -> None:
     reached = {m for mods in real.code_modules.values() for m in mods}
     engine = {m for m in reached if m.startswith("fullcourt.engine")}
-    assert engine == {"fullcourt.engine.gates", "fullcourt.engine.context"}
-    assert not reached & {"fullcourt.catalog.graph", "fullcourt.catalog.tables", "fullcourt.cli"}
+    assert engine == set()
+    assert not reached & {"fullcourt.catalog.graph", "fullcourt.pipeline", "fullcourt.cli"}
 
 
 def test_a_scrape_has_no_modules_and_keeps_its_version(real) -> None:
@@ -171,7 +172,8 @@ def test_every_kind_of_import_is_followed(tmp_path, monkeypatch) -> None:
 
             import codehash_pkg.plain
             from codehash_pkg import sub
-            from fullcourt.engine import gates, planner
+            from fullcourt.catalog import gates
+            from fullcourt.engine import planner
 
             from .rel import VALUE
 
@@ -191,7 +193,7 @@ def test_every_kind_of_import_is_followed(tmp_path, monkeypatch) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
     assert set(codehash.modules_of("codehash_pkg.build")) == {
         "codehash_pkg.build", "codehash_pkg.plain", "codehash_pkg.sub", "codehash_pkg.rel",
-        "codehash_pkg.deep", "codehash_pkg.lazy", "fullcourt.engine.gates",
+        "codehash_pkg.deep", "codehash_pkg.lazy", "fullcourt.catalog.gates",
     }
     before = codehash.modules_of("codehash_pkg.build")
     (tmp_path / "codehash_pkg" / "deep.py").write_text('"""Reworded."""\n\n# note\nZ = 3\n')

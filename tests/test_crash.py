@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -46,12 +47,11 @@ def attempts_recorded(home: Path) -> int:
         return 0
 
 
-def kill_after(proc: subprocess.Popen, home: Path, attempts: int, timeout: float = 60) -> bool:
+def kill_after(proc: subprocess.Popen, home: Path, attempts: int) -> bool:
     """SIGKILL once the ledger holds `attempts` more rows: a point inside the work, however
     slow the machine. False if the process finished first."""
     target = attempts_recorded(home) + attempts
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
+    while proc.poll() is None:
         if attempts_recorded(home) >= target:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -62,7 +62,8 @@ def kill_after(proc: subprocess.Popen, home: Path, attempts: int, timeout: float
 
 
 def start_backfill(home: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FULLCOURT_HOME": str(home), **ENV}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+           "FULLCOURT_HOME": str(home), **ENV}
     return subprocess.Popen(
         [sys.executable, "-m", "fullcourt.cli", "backfill", "--season", "2023-24"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
@@ -84,7 +85,8 @@ def test_sigkill_mid_backfill_then_resume_equals_a_clean_run(tmp_path):
         kills += 1
     assert kills >= 8
     ledger = Ledger(home / "ledger.sqlite")
-    cut = [r for r in ledger.history(limit=100000) if r["status"] == "running"]
+    cut = [r for r in ledger.history(limit=100000) if r["status"] == "interrupted"]
+    assert not [r for r in ledger.history(limit=100000) if r["status"] == "running"]
     ledger.close()
     assert cut, "no kill landed inside an attempt"
     resumed = run_cli("backfill", "--season", "2023-24", home=home, env=ENV)
@@ -92,3 +94,44 @@ def test_sigkill_mid_backfill_then_resume_equals_a_clean_run(tmp_path):
     assert snapshot(home) == expected
     gaps = run_cli("gaps", "--json", home=home, env={"FULLCOURT_CATALOG": TINY})
     assert gaps.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_killed_backfill_is_interrupted_in_history_and_resumes(tmp_path):
+    home = tmp_path / "home"
+    killed = None
+    for _ in range(5):  # until a kill lands inside an attempt (almost always the first)
+        assert kill_after(start_backfill(home), home, 12), "the backfill finished before the kill"
+        hist = json.loads(run_cli("history", "--json", "--limit", "100000", home=home, env=ENV).stdout)
+        if any(r["status"] == "interrupted" for r in hist):
+            killed = hist
+            break
+    assert killed is not None, "no kill landed inside an attempt"
+    assert not [r for r in killed if r["status"] == "running"]
+    cut = [r for r in killed if r["status"] == "interrupted"]
+    for r in cut:
+        assert r["ended_at"] is None and r["rows"] is None
+        assert isinstance(r["last_seen"], float) and r["last_seen"] >= r["started_at"]
+    runs = json.loads(run_cli("history", "--runs", "--json", home=home, env=ENV).stdout)
+    assert {r["status"] for r in runs} == {"interrupted"}  # every run so far was killed
+    by_id = {r["run_id"]: r for r in runs}
+    for r in cut:
+        run = by_id[r["run_id"]]
+        assert run["ended_at"] is None and run["last_seen"] <= r["last_seen"]
+        assert r["holder"] == run["holder"]
+    table = run_cli("history", "--runs", home=home, env=ENV)
+    assert "interrupted" in table.stdout and "last seen" in table.stdout
+
+    # the planner rebuilds them as before: failed, then healed by the next backfill
+    gaps = json.loads(run_cli("gaps", "--season", "2023-24", "--json", home=home, env=ENV).stdout)
+    interrupted = [g for g in gaps if g["reason"].startswith("interrupted: runner")]
+    assert {(g["table"], g["game_date"]) for g in interrupted} >= {
+        (r["table_name"], r["game_date"]) for r in cut
+    }
+    assert all(g["status"] == "failed" for g in interrupted)
+    resumed = run_cli("backfill", "--season", "2023-24", home=home, env=ENV)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert run_cli("gaps", "--json", home=home, env=ENV).stdout.strip() == "[]"
+    runs = json.loads(run_cli("history", "--runs", "--json", home=home, env=ENV).stdout)
+    assert runs[0]["status"] == "ok" and runs[0]["last_seen"] is None
+    assert {r["status"] for r in runs[1:]} == {"interrupted"}

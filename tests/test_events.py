@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tests.conftest import FakeClock
 
 from fullcourt import errors
 from fullcourt.engine import events
-from fullcourt.engine.events import Dedup, Event, InProcessBus, NullBus
+from fullcourt.engine.events import Event, InProcessBus, NullBus
 
 D1, D2, D3 = date(2024, 1, 10), date(2024, 1, 11), date(2024, 1, 12)
 AT = datetime(2024, 1, 12, 6, 30, tzinfo=UTC)
@@ -46,12 +47,6 @@ def test_event_json_round_trip_keeps_every_field():
     assert back.at == e.at and back.at.utcoffset() == timedelta(hours=-5)
     assert back.fingerprints == ("ab" * 8, None)
     assert Event.from_json(e.to_json().encode()) == e
-
-
-def test_event_written_sorts_dates_and_stamps_now():
-    e = Event.written("t", {D2: "b", D1: "a"}, "run-1")
-    assert e.dates == (D1, D2) and e.fingerprints == ("a", "b")
-    assert abs((datetime.now(UTC) - e.at).total_seconds()) < 5
 
 
 def test_event_naive_time_is_utc_and_missing_fingerprints_are_unknown():
@@ -94,19 +89,33 @@ def test_in_process_publish_poll_ack():
 
 
 def test_in_process_poll_waits_for_a_publish_from_another_thread():
-    bus = InProcessBus()
-    threading.Timer(0.05, bus.publish, args=(ev(),)).start()
-    t0 = time.monotonic()
-    got = bus.poll("runner", timeout=5)
+    clock = FakeClock()  # stands still: only the publish can end the wait
+    waiting = threading.Event()
+    woken: list[bool] = []
+
+    def wait(cond: threading.Condition, seconds: float) -> bool:
+        clock.waits.append(seconds)
+        waiting.set()
+        woken.append(cond.wait(seconds))  # really blocks, until notified
+        if not woken[-1]:
+            clock.advance(seconds)
+        return woken[-1]
+
+    bus = InProcessBus(clock=clock, wait=wait)
+    publisher = threading.Thread(target=lambda: (waiting.wait(), bus.publish(ev())))
+    publisher.start()
+    got = bus.poll("runner", timeout=60)
+    publisher.join()
     assert got == [ev()]
-    assert time.monotonic() - t0 < 2
+    assert clock.waits == [60] and woken == [True]  # one wait, ended by the publish
 
 
 def test_in_process_poll_times_out_empty():
-    bus = InProcessBus()
-    t0 = time.monotonic()
+    clock = FakeClock()
+    bus = InProcessBus(clock=clock, wait=clock.wait)
     assert bus.poll("runner", timeout=0.1) == []
-    assert 0.08 <= time.monotonic() - t0 < 1
+    assert clock.waits == [pytest.approx(0.1)]  # waited out the whole timeout, in one wait
+    assert bus.poll("runner") == [] and len(clock.waits) == 1  # no timeout: no wait
 
 
 def test_in_process_drops_oldest_beyond_maxlen():
@@ -117,14 +126,16 @@ def test_in_process_drops_oldest_beyond_maxlen():
 
 
 def test_in_process_unacked_delivery_is_reclaimed_by_another_consumer():
-    bus = InProcessBus(claim_idle=0.1)
+    clock = FakeClock()
+    bus = InProcessBus(claim_idle=0.1, clock=clock, wait=clock.wait)
     bus.publish(ev())
     assert bus.poll("dead") == [ev()]  # handed out, then its consumer dies
     assert bus.poll("alive") == []
-    got = bus.poll("alive", timeout=3)  # wakes once the delivery turns idle
+    got = bus.poll("alive", timeout=3)
     assert got == [ev()]
+    assert clock.waits == [pytest.approx(0.1)]  # woke when the delivery turned idle
     bus.ack("alive", got)
-    time.sleep(0.15)
+    clock.advance(0.15)
     assert bus.poll("other") == []
 
 
@@ -134,10 +145,13 @@ def test_in_process_bus_delivers_each_event_once_across_threads():
     done = threading.Event()
 
     def consume(name: str) -> None:
-        while not done.is_set() or bus.pending():
+        while True:
+            produced = done.is_set()  # before the poll: then an empty poll means none left
             got = bus.poll(name, timeout=0.02)
             handled[name].extend(e.fingerprints[0] for e in got)
             bus.ack(name, got)
+            if produced and not got and not bus.pending():
+                return
 
     def produce(k: int) -> None:
         for i in range(100):
@@ -149,24 +163,22 @@ def test_in_process_bus_delivers_each_event_once_across_threads():
         t.start()
     for t in producers:
         t.join()
-    time.sleep(0.1)
     done.set()
     for t in consumers:
-        t.join(5)
+        t.join()
     everything = handled["a"] + handled["b"]
     assert sorted(everything) == sorted(f"{k}-{i}" for k in range(4) for i in range(100))
 
 
 def test_null_bus_drops_everything_and_still_waits():
-    bus = NullBus()
+    clock = FakeClock()
+    bus = NullBus(wait=clock.wait)
     bus.publish(ev())
-    t0 = time.monotonic()
     assert bus.poll("runner", timeout=0.05) == []
-    assert time.monotonic() - t0 >= 0.04
+    assert clock.waits == [pytest.approx(0.05)]
     bus.close()
-    t0 = time.monotonic()
-    assert bus.poll("runner", timeout=5) == []  # closed: no more waiting
-    assert time.monotonic() - t0 < 1
+    assert bus.poll("runner", timeout=5) == []
+    assert len(clock.waits) == 1  # closed: no more waiting
 
 
 def test_open_bus_by_url():
@@ -176,32 +188,6 @@ def test_open_bus_by_url():
     assert events.open_bus("memory://", claim_idle=5).claim_idle == 5
     with pytest.raises(errors.UsageError, match="unknown event bus URL"):
         events.open_bus("kafka://broker:9092")
-
-
-# --------------------------------------------------------------------------- dedup
-
-
-def test_dedup_recognises_redelivery_but_not_changed_content():
-    dedup = Dedup()
-    first = ev("t", (D1, "a"), (D2, "b"))
-    assert dedup.fresh([first]) == {"t": (D1, D2)}
-    assert not dedup.seen(first)
-    dedup.remember([first])
-    assert dedup.seen(first)
-    assert dedup.fresh([first]) == {}
-    # D2 changes, then changes back: both are news
-    assert dedup.fresh([ev("t", (D2, "c"))]) == {"t": (D2,)}
-    dedup.remember([ev("t", (D2, "c"))])
-    assert dedup.fresh([ev("t", (D2, "b")), ev("u", (D1, "b"))]) == {"t": (D2,), "u": (D1,)}
-
-
-def test_dedup_never_recognises_unknown_content_and_is_bounded():
-    dedup = Dedup(capacity=2)
-    unknown = ev("t", (D1, None))
-    dedup.remember([unknown])
-    assert not dedup.seen(unknown)
-    dedup.remember([ev("t", (D1, "a")), ev("t", (D2, "b")), ev("t", (D3, "c"))])
-    assert dedup.fresh([ev("t", (D1, "a"), (D3, "c"))]) == {"t": (D1,)}  # D1 forgotten
 
 
 # --------------------------------------------------------------------------- redis
@@ -233,13 +219,12 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     try:
-        deadline = time.monotonic() + 10
-        while True:
+        while True:  # until it answers or exits; pytest's timeout bounds a hang
             try:
                 client.ping()
                 break
             except redis.exceptions.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None:
                     pytest.fail(f"redis-server did not start on port {port}")
                 time.sleep(0.02)
         yield url
@@ -329,7 +314,7 @@ sys.stdin.read()  # hold the events, never ack, until killed
 
 @pytest.mark.server
 def test_redis_killed_consumer_events_are_redelivered_after_idle(redis_url, stream):
-    bus = redis_bus(redis_url, stream, claim_idle=0.3)
+    bus = redis_bus(redis_url, stream, claim_idle=60)
     published = [ev("t", (D1, "a")), ev("t", (D2, "b"))]
     for e in published:
         bus.publish(e)
@@ -348,14 +333,15 @@ def test_redis_killed_consumer_events_are_redelivered_after_idle(redis_url, stre
         proc.wait(5)
     assert len(taken) == 2
     assert bus.poll("survivor") == []  # still within the idle timeout
-    time.sleep(0.35)
-    got = bus.poll("survivor")
+    bus.close()
+    # a bus whose idle timeout has passed, however little time the kill took
+    idle = redis_bus(redis_url, stream, claim_idle=0)
+    got = idle.poll("survivor")
     assert sorted(e.id for e in got) == sorted(taken)
     assert sorted(e.fingerprints[0] for e in got) == ["a", "b"]
-    bus.ack("survivor", got)
-    time.sleep(0.35)
-    assert bus.poll("survivor") == [] and bus.pending() == 0
-    bus.close()
+    idle.ack("survivor", got)
+    assert idle.poll("survivor") == [] and idle.pending() == 0  # acknowledged: never again
+    idle.close()
 
 
 @pytest.mark.server
@@ -405,10 +391,17 @@ def test_open_bus_redis_url_with_options(redis_url, stream):
 def test_redis_poll_blocks_until_a_publish(redis_url, stream):
     bus = redis_bus(redis_url, stream)
     bus.poll("c")  # first poll: nothing pending
+    blocks: list[int | None] = []
+    read = bus._client.xreadgroup
+
+    def spy(*args, **kwargs):
+        blocks.append(kwargs.get("block"))
+        return read(*args, **kwargs)
+
+    bus._client.xreadgroup = spy
     other = redis_bus(redis_url, stream)
     threading.Timer(0.1, other.publish, args=(ev(),)).start()
-    t0 = time.monotonic()
-    assert bus.poll("c", timeout=5) == [ev()]
-    assert time.monotonic() - t0 < 3
+    assert bus.poll("c", timeout=60) == [ev()]
+    assert blocks == [60_000]  # one read, blocking in Redis until the publish or the timeout
     bus.close()
     other.close()

@@ -20,10 +20,7 @@ DATES = tuple(season_dates("2023-24"))
 
 
 def run(rt, tables=TABLES, dates=DATES, force=False):
-    run_id = rt.ledger.start_run("test", rt.executor.holder)
-    result = rt.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
-    rt.ledger.end_run(run_id, "ok")
-    return result
+    return rt.executor.execute("test", Request(tuple(tables), tuple(dates), force))
 
 
 def counts(result, table):

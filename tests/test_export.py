@@ -11,6 +11,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from tests.resources import synthetic
 
 from fullcourt.catalog.calendar import season_dates
 from fullcourt.catalog.graph import Catalog
@@ -18,7 +19,7 @@ from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine.executor import Executor, Request
 from fullcourt.engine.ledger import Ledger, new_holder
-from fullcourt.models import boosting, synthetic
+from fullcourt.models import boosting
 from fullcourt.processors.export import export_dates, export_players, export_seasons
 from fullcourt.processors.predict import player_prop_predictions, prediction_accuracy
 from fullcourt.warehouse.duck import Warehouse
@@ -180,9 +181,7 @@ def test_the_executor_predicts_grades_and_exports_every_date(tmp_path: Path):
         ex = Executor(home, catalog, wh, ledger, new_holder(), workers=1)
         days = sorted(set(LEAGUE.summary.column("game_date").to_pylist()))
         season = tuple(season_dates("2023-24"))
-        run_id = ledger.start_run("test", ex.holder)
-        result = ex.run(Request(tuple(catalog.names()), season), run_id)
-        ledger.end_run(run_id, "ok")
+        result = ex.execute("test", Request(tuple(catalog.names()), season))
         assert result.gaps(catalog.names(), season) == []
         statuses = Counter(
             s.status for (t, d), s in result.statuses.items() if t == "export_dates" and d in days
@@ -201,7 +200,7 @@ def test_the_executor_predicts_grades_and_exports_every_date(tmp_path: Path):
             "zone_matchup", "similarity", "gradient_boosting", "ensemble", "line_aware",
         }
         assert any((home.models).iterdir())
-        again = ex.run(Request(tuple(catalog.names()), season), ledger.start_run("test", ex.holder))
+        again = ex.execute("test", Request(tuple(catalog.names()), season))
         assert again.written == 0
     finally:
         wh.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt.catalog import tables
+from fullcourt import pipeline as tables
 from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
 from fullcourt.engine.executor import Request
@@ -46,10 +46,7 @@ def runtime(tmp_path: Path):
 
 
 def run(rt):
-    run_id = rt.ledger.start_run("test", rt.executor.holder)
-    result = rt.executor.run(Request(tuple(rt.catalog.names()), DATES), run_id)
-    rt.ledger.end_run(run_id, "ok")
-    return result
+    return rt.executor.execute("test", Request(tuple(rt.catalog.names()), DATES))
 
 
 def test_each_fault_is_a_visible_gap_and_heal_clears_them(runtime):

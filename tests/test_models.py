@@ -11,10 +11,11 @@ import ibis
 import numpy as np
 import pyarrow as pa
 import pytest
+from tests.resources import synthetic
 
 from fullcourt.catalog import features as catalog_features
 from fullcourt.errors import ModelError
-from fullcourt.models import betting, boosting, bundle, registry, report, synthetic
+from fullcourt.models import betting, boosting, bundle, registry, report
 from fullcourt.models.examples import check_store, from_arrow
 from fullcourt.models.formulas import MovingAverage
 

@@ -249,7 +249,7 @@ class World:
 # -- random ledgers: a built warehouse, then things go wrong -----------------------------
 
 MUTATIONS = ("drop", "status", "code", "input_fp", "fingerprint", "facts", "games", "lease", "fresh")
-ATTEMPT_STATUSES = ("success", "failed", "gate_failed", "running", "unavailable")
+ATTEMPT_STATUSES = ("success", "failed", "gate_failed", "running", "interrupted", "unavailable")
 FPS = ("0" * 16, "00000000000000ff", "abcdefabcdef0123", "not-hex")
 
 
@@ -742,6 +742,18 @@ def test_an_attempt_left_running_without_a_lease_was_interrupted() -> None:
     )
     plan = make_plan(w.catalog, s, w.catalog.names(), UNIVERSE)
     assert plan.steps[0].table == "box" and plan.steps[0].dates == (D[24],)
+
+
+def test_an_attempt_reported_interrupted_is_planned_as_one_left_running() -> None:
+    """The ledger reports `interrupted` where its holder died; the planner does not care."""
+    for leased in (False, True):
+        left, cut = Example(), Example()
+        for w, status in ((left, "running"), (cut, "interrupted")):
+            w.fail("box", D[24], status, holder=OTHER, run_id="20240101T000000-abc123")
+            if leased:  # a live lease still wins: someone is at work on it
+                w.leases[("box", D[24])] = OTHER
+        assert cut.derive() == left.derive()
+        assert cut.derive()[("box", D[24])].status == ("running" if leased else "failed")
 
 
 def test_a_season_window_stops_at_the_season_and_all_reaches_back_across_it() -> None:

@@ -33,6 +33,8 @@ from fullcourt.processors.precompute import (
     player_shot_zone_analysis,
     team_defense_zone_analysis,
 )
+from fullcourt.sources.sim import League
+from fullcourt.warehouse import duck
 
 DATES = raw_fixture.game_dates(scheduled_last=True)
 TONIGHT = DATES[-1]
@@ -212,3 +214,56 @@ def test_backfill_has_no_gaps_and_a_correction_stales_exactly_its_dependents(tmp
         assert bbb
     finally:
         rt.close()
+
+
+# -- batching --------------------------------------------------------------------------------
+
+
+def _fingerprints(root: Path, catalog: str, days: list[date], chunk: int) -> dict[str, dict[date, str]]:
+    """Every table's per-date fingerprints after building `days` in successive requests of
+    `chunk` days, oldest first (each request sees only the history built before it)."""
+    rt = open_writer(Home(root), catalog)
+    try:
+        ex = rt.executor
+        names = tuple(rt.catalog.names())
+        for i in range(0, len(days), chunk):
+            result = ex.run(Request(names, tuple(days[i : i + chunk])), f"chunk-{i}")
+            assert result.failed == 0 and result.gate_failed == 0
+        return {n: {d: f.fingerprint for d, f in ex.wh.facts(n).items()} for n in names}
+    finally:
+        rt.close()
+
+
+def _assert_same(once: dict[str, dict[date, str]], chunked: dict[str, dict[date, str]]) -> None:
+    assert once.keys() == chunked.keys()
+    for name, fps in once.items():
+        differ = sorted(d for d in fps.keys() | chunked[name].keys() if fps.get(d) != chunked[name].get(d))
+        assert differ == [], (name, differ[:5])
+
+
+def test_a_season_built_in_monthly_chunks_equals_one_built_at_once(tmp_path, monkeypatch):
+    # Floats stored as computed, not rounded: equal fingerprints are then equal bits, so a
+    # sum that depends on the order its rows arrive in cannot hide below the rounding.
+    monkeypatch.setattr(duck, "_DECIMALS", None)
+    raw_fixture.serve(League(7).season("2023-24").tables)
+    catalog = "tests.resources.raw_fixture:build_catalog"
+    days = [d for d in season_dates("2023-24") if d < date(2024, 1, 1)]
+    once = _fingerprints(tmp_path / "once", catalog, days, len(days))
+    chunked = _fingerprints(tmp_path / "chunked", catalog, days, 30)
+    assert len(once["ml_feature_store"]) > 50  # windows and season averages span the chunks
+    _assert_same(once, chunked)
+
+
+@pytest.mark.slow
+def test_the_demo_pipeline_built_in_monthly_chunks_equals_one_built_at_once(tmp_path, monkeypatch):
+    # The real catalog on the simulated league, scrapes to exports: predictions retrain
+    # at month starts, which the 30-day chunks straddle.
+    for knob in ("FULLCOURT_SOURCE_URL", "FULLCOURT_REPLAY_DIR", "FULLCOURT_SIM_SEED"):
+        monkeypatch.delenv(knob, raising=False)
+    monkeypatch.setattr(duck, "_DECIMALS", None)
+    catalog = "fullcourt.pipeline:build_catalog"
+    days = [d for d in season_dates("2023-24") if d < date(2024, 2, 1)]
+    once = _fingerprints(tmp_path / "once", catalog, days, len(days))
+    chunked = _fingerprints(tmp_path / "chunked", catalog, days, 30)
+    assert len(once["export_seasons"]) > 50
+    _assert_same(once, chunked)

@@ -10,11 +10,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from tests.resources import synthetic
 
 from fullcourt.catalog import features as catalog_features
-from fullcourt.engine.context import BuildContext
+from fullcourt.catalog.context import BuildContext
 from fullcourt.errors import ModelError
-from fullcourt.models import boosting, bundle, report, synthetic
+from fullcourt.models import boosting, bundle, report
 from fullcourt.processors.predict import player_prop_predictions as ppp
 from fullcourt.processors.predict import prediction_accuracy as accuracy
 

@@ -218,10 +218,7 @@ def runtime(tmp_path: Path, faults):
 
 def _run(rt, dates=DATES, tables=None):
     tables = tables or tuple(rt.catalog.names())
-    run_id = rt.ledger.start_run("test", rt.executor.holder)
-    result = rt.executor.run(Request(tuple(tables), tuple(dates)), run_id)
-    rt.ledger.end_run(run_id, "ok")
-    return result
+    return rt.executor.execute("test", Request(tuple(tables), tuple(dates)))
 
 
 def _schedule(day: date) -> list[dict]:
@@ -311,8 +308,7 @@ def test_a_stat_correction_reaches_the_raw_tables_on_refetch(runtime, faults):
     from datetime import datetime
 
     faults.add(StatCorrection(game["game_id"], player["player_id"], datetime(2000, 1, 1)))
-    run_id = runtime.ledger.start_run("test", runtime.executor.holder)
-    runtime.executor.run(Request(tuple(runtime.catalog.names()), (day,), force=True), run_id)
+    runtime.executor.execute("test", Request(tuple(runtime.catalog.names()), (day,), force=True))
     got = runtime.warehouse.sql(
         "SELECT points FROM nbac_gamebook_player_stats WHERE game_id = ? AND player_id = ?",
         [game["game_id"], player["player_id"]],

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt.catalog import tables
+from fullcourt import pipeline as tables
+from fullcourt.catalog.calendar import EASTERN
 from fullcourt.catalog.schemas import RAW_SCHEMAS
 from fullcourt.config import Home
 from fullcourt.engine.events import InProcessBus, NullBus
 from fullcourt.engine.executor import Executor, Request
 from fullcourt.engine.ledger import Ledger, new_holder
-from fullcourt.engine.runner import EASTERN, Runner
+from fullcourt.engine.runner import Runner
 from fullcourt.sources import registry
 from fullcourt.sources.faults import Fault, FaultKind, FaultProfile, StatCorrection
 from fullcourt.sources.sim import League

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fullcourt import errors
+from fullcourt import errors, settings
 from fullcourt.catalog.calendar import season_dates
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
@@ -31,7 +31,7 @@ from fullcourt.sources import registry
 from fullcourt.sources.replay import ReplayFiles, files, names
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-CATALOG = "fullcourt.catalog.tables:build_catalog"
+CATALOG = "fullcourt.pipeline:build_catalog"
 
 REGULAR_HEADER = [
     "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME",
@@ -313,13 +313,13 @@ def test_settings_select_the_replay_and_there_is_no_oracle(folder: Path, tmp_pat
     home = Home(tmp_path / "home")
     home.ensure()
     (home.root / "settings.toml").write_text(f'[sources]\nreplay = "{folder}"\n')
-    assert registry.load_settings(home)["replay"] == str(folder)
+    assert settings.load(home).sources.replay == folder
     assert registry.oracle(home, ["2023-24"]) is None
     (home.root / "settings.toml").write_text('[sources]\nreplay = "../real"\n')
-    assert Path(registry.load_settings(home)["replay"]).resolve() == folder.resolve()
+    assert settings.load(home).sources.replay.resolve() == folder.resolve()
     monkeypatch.setenv("FULLCOURT_SOURCE_URL", "http://example.invalid")
     with pytest.raises(errors.UsageError, match="choose one"):
-        registry.load_settings(home)
+        settings.load(home)
 
 
 def test_unavailable_partitions_flow_through_the_executor(replay_env: Path, tmp_path: Path):

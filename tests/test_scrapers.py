@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fullcourt import errors
+from fullcourt import errors, settings
 from fullcourt.catalog.spec import Expectation, Phase
 from fullcourt.config import Home
 from fullcourt.sources import registry
@@ -188,16 +188,17 @@ def test_unknown_source_is_a_usage_error(sim):
 
 
 def test_settings_from_toml_and_environment(tmp_path, monkeypatch):
-    for env in ("FULLCOURT_SOURCE_URL", "FULLCOURT_SOURCE_KEY", "FULLCOURT_SIM_SEED"):
+    for env in settings.ENVIRONMENT:
         monkeypatch.delenv(env, raising=False)
     home = Home(tmp_path)
-    assert registry.load_settings(home)["seed"] == 7
+    assert settings.load(home).sources.seed == 7
     (tmp_path / "settings.toml").write_text('[sources]\nseed = 11\nurl = "https://example.test"\n')
-    assert registry.load_settings(home) == {"seed": 11, "url": "https://example.test"}
+    got = settings.load(home).sources
+    assert (got.seed, got.url, got.key, got.replay) == (11, "https://example.test", None, None)
     monkeypatch.setenv("FULLCOURT_SIM_SEED", "3")
     monkeypatch.setenv("FULLCOURT_SOURCE_KEY", "abc")
-    got = registry.load_settings(home)
-    assert got["seed"] == 3 and got["key"] == "abc"
+    got = settings.load(home).sources
+    assert got.seed == 3 and got.key is not None and got.key.get_secret_value() == "abc"
     wired = registry.wiring(home)
     fetcher = wired["fetcher"]
     assert str(fetcher.client.base_url) == "https://example.test"
@@ -206,7 +207,7 @@ def test_settings_from_toml_and_environment(tmp_path, monkeypatch):
     fetcher.close()
     monkeypatch.setenv("FULLCOURT_SIM_SEED", "seven")
     with pytest.raises(errors.UsageError, match="seed"):
-        registry.load_settings(home)
+        settings.load(home)
 
 
 def test_default_wiring_serves_the_simulated_league_in_process(tmp_path, monkeypatch):

@@ -187,9 +187,8 @@ def test_run_counters_add_up_from_many_threads():
 
 
 def test_written_partitions_equal_the_ledger_successes_of_a_parallel_run(tiny):
-    run_id = tiny.ledger.start_run("test", tiny.executor.holder)
     dates = tuple(sorted({d for d in tiny.executor.universe(["2023-24"])}))
-    result = tiny.executor.run(Request(tuple(tiny.catalog.names()), dates), run_id)
+    result = tiny.executor.execute("test", Request(tuple(tiny.catalog.names()), dates))
     successes = [r for r in tiny.ledger.history(limit=100000) if r["status"] == "success"]
     assert result.written == len(successes) > 0
 

@@ -2,7 +2,8 @@
 
 Every command parses and checks its input first (one red line and exit 2 on a typo,
 before the data home is touched), then hands plain values to the engine. Exit codes:
-0 ok, 1 the work finished with failures or gaps left, 2 bad usage or an unusable home.
+0 ok, 1 the work finished with failures or gaps left, 2 bad usage, bad settings or an
+unusable home.
 """
 
 from __future__ import annotations
@@ -11,43 +12,29 @@ import json
 import os
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-import click
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.markup import escape
 from rich.table import Table
 
-from fullcourt import errors
+from fullcourt import errors, settings, usage
 from fullcourt.catalog import selection
 from fullcourt.catalog.calendar import season_of
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
+from fullcourt.console import RichProgress, err, out, print_json, render_plan, report_run
 from fullcourt.engine import observe
-from fullcourt.engine.executor import Request, RunResult
+from fullcourt.engine.executor import Request
 from fullcourt.engine.planner import GAP_STATUSES, STATUSES, PartitionStatus, make_plan
-from fullcourt.engine.runner import EASTERN
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
 
 __all__ = ["app", "main"]
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 app = typer.Typer(
     add_completion=False,
@@ -63,54 +50,10 @@ app.add_typer(sources_app, name="sources")
 class State:
     home: Home
     debug: bool
-
-
-class RichProgress:
-    """The engine's Progress, drawn as one bar per phase with rate and ETA."""
-
-    def __init__(self, enabled: bool = True):
-        self._bar = Progress(
-            TextColumn("[bold]{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=not enabled,
-            transient=False,
-        )
-        self._tasks: dict[str, int] = {}
-        self._t0: dict[str, float] = {}
-
-    def __enter__(self) -> RichProgress:
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._bar.stop()
-
-    def start(self, key: str, label: str, total: int) -> None:
-        self._t0[key] = time.perf_counter()
-        self._tasks[key] = self._bar.add_task(label, total=max(total, 1), rate="")
-
-    def advance(self, key: str, n: int = 1) -> None:
-        task = self._tasks.get(key)
-        if task is None:
-            return
-        done = self._bar.tasks[[t.id for t in self._bar.tasks].index(task)].completed + n
-        rate = done / max(time.perf_counter() - self._t0[key], 1e-9)
-        self._bar.update(task, advance=n, rate=f"{rate:,.0f} part/s")
-
-    def finish(self, key: str) -> None:
-        task = self._tasks.get(key)
-        if task is not None:
-            t = self._bar.tasks[[x.id for x in self._bar.tasks].index(task)]
-            self._bar.update(task, total=max(t.completed, 1), completed=max(t.completed, 1))
-
-    def log(self, message: str) -> None:
-        err.print(f"[dim]{message}[/]", markup=True, highlight=False)
+    # `--source`/`--data` as given: applied to this process, recorded only by a writer
+    replay: Path | None = None
+    source_given: bool = False
+    settings: settings.Settings | None = None
 
 
 # -- global options ------------------------------------------------------------------------
@@ -124,36 +67,50 @@ def _global(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     source: str | None = typer.Option(
-        None, "--source", help="sim (default) or replay: real files served like a provider."
+        None, "--source",
+        help="sim (default) or replay: real files served like a provider. Commands that "
+        "write data record it in the home's settings.toml; read commands only use it.",
     ),
     data: Path | None = typer.Option(None, "--data", help="Folder of real files for --source replay."),
 ) -> None:
     state = State(Home.resolve(home), debug)
     if source is not None or data is not None:
-        _choose_source(state.home, source or "replay", data)
+        state.replay, state.source_given = _choose_source(source or "replay", data), True
     ctx.obj = state
 
 
-def _choose_source(home: Home, source: str, data: Path | None) -> None:
-    """Record the source in the home's settings, so every later command reads the same one."""
+def _choose_source(source: str, data: Path | None) -> Path | None:
+    """Apply the source to this process (and its children) through the environment; a
+    command that writes data records it in the home's settings (`_record_source`)."""
     if source not in ("sim", "replay"):
-        raise errors.UsageError(f"unknown source {source!r}; sources are sim and replay")
-    if source == "replay":
-        if data is None:
-            raise errors.UsageError("--source replay needs --data DIR (a folder of real files)")
-        if not data.is_dir():
-            raise errors.UsageError(f"--data {data} is not a folder")
-        os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
-    else:
-        os.environ.pop("FULLCOURT_REPLAY_DIR", None)
-    from fullcourt.sources import registry
+        raise errors.UsageError(f"--source {source!r}: the sources are sim and replay")
+    if source == "sim":
+        if data is not None:
+            raise errors.UsageError("--data is for --source replay; --source sim needs no folder")
+        os.environ["FULLCOURT_REPLAY_DIR"] = ""  # empty: no replay, whatever the file says
+        return None
+    if data is None:
+        raise errors.UsageError("--source replay needs --data DIR (a folder of real files)")
+    if not data.is_dir():
+        raise errors.UsageError(f"--data {data} is not a folder")
+    os.environ["FULLCOURT_REPLAY_DIR"] = str(data.resolve())
+    return data.resolve()
 
-    home.ensure()
-    registry.save_source_setting(home, "replay", str(data.resolve()) if data else None)
+
+def _record_source(state: State) -> None:
+    """Remember `--source`/`--data` for later commands; only commands that write data call
+    this, so reading a home with another source leaves it untouched."""
+    if state.source_given:
+        settings.save(state.home, "sources.replay", state.replay)
 
 
 def _state(ctx: typer.Context) -> State:
-    return ctx.find_root().obj
+    """The invocation's state, with its settings validated: every command calls this after
+    its own options parsed, so `--help` and option typos come before a settings error."""
+    state: State = ctx.find_root().obj
+    if state.settings is None:
+        state.settings = settings.load(state.home)
+    return state
 
 
 # -- shared machinery ------------------------------------------------------------------------
@@ -200,19 +157,10 @@ def _plan(state: State, tables: list[str], dates: list[date], force: bool, as_js
         if t in wanted and d in dset and s.status == "blocked" and (t, d) not in planned
     ]
     if as_json:
-        _print_json({"dry_run": True, "steps": plan.to_json(), "partitions": plan.partitions,
+        print_json({"dry_run": True, "steps": plan.to_json(), "partitions": plan.partitions,
                      "blocked_outside_request": len(held)})
         return 0
-    table = Table(title=f"plan: {plan.partitions} partitions (dry run, nothing written)")
-    for col in ("phase", "table", "partitions", "ready now", "first", "last"):
-        table.add_column(col)
-    for row in plan.to_json():
-        table.add_row(row["phase"], row["table"], str(row["dates"]), str(row["ready"]),
-                      row["first"], row["last"])
-    out.print(table)
-    if held:
-        out.print(f"{len(held)} partitions are blocked by inputs outside this request "
-                  "(`fullcourt gaps` names the root causes)")
+    render_plan(plan, len(held))
     return 0
 
 
@@ -229,48 +177,13 @@ def _execute(
         rt = open_writer(state.home, progress=progress, wait=wait)
         try:
             assert rt.executor is not None
-            run_id = rt.ledger.start_run(command, rt.executor.holder)
-            try:
-                result = rt.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
-            except BaseException:
-                rt.ledger.end_run(run_id, "crashed")
-                raise
+            _record_source(state)
+            result = rt.executor.execute(command, Request(tuple(tables), tuple(dates), force))
             gaps = result.gaps(tables, dates)
-            rt.ledger.end_run(run_id, "interrupted" if result.interrupted else ("gaps" if gaps else "ok"))
         finally:
             rt.close()
-    _report_run(result, gaps, as_json)
+    report_run(result, gaps, as_json)
     return 0 if not gaps and not result.interrupted else 1
-
-
-def _report_run(result: RunResult, gaps: list[PartitionStatus], as_json: bool) -> None:
-    by_status = Counter(g.status for g in gaps)
-    if as_json:
-        _print_json({
-            "run_id": result.run_id,
-            "written": result.written,
-            "failed": result.failed,
-            "gate_failed": result.gate_failed,
-            "interrupted": result.interrupted,
-            "gaps": len(gaps),
-            "gaps_by_status": dict(by_status),
-            "seconds_by_phase": {k: round(v, 3) for k, v in result.seconds_by_phase.items()},
-        })
-        return
-    phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds_by_phase.items())
-    out.print(f"run {result.run_id}: {result.written} partitions written"
-              + (f" ({phases})" if phases else ""))
-    if result.interrupted:
-        out.print("[yellow]interrupted: run the same command again to resume[/]")
-    if gaps:
-        summary = ", ".join(f"{n} {s}" for s, n in by_status.most_common())
-        out.print(f"[red]{len(gaps)} gaps left[/]: {summary} (`fullcourt gaps` for reasons)")
-    else:
-        out.print("[green]no gaps[/]")
-
-
-def _print_json(value) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
 def _exit(code: int) -> None:
@@ -388,7 +301,7 @@ def status(
         _watch(lambda: _status_view(state, seasons)[0], interval)
         return
     if as_json:
-        _print_json({"tables": _status_view(state, seasons, quiet=False)[1]})
+        print_json({"tables": _status_view(state, seasons, quiet=False)[1]})
         return
     view, _ = _status_view(state, seasons, quiet=False)
     out.print(view)
@@ -458,7 +371,7 @@ def gaps(
     )
     rows = [_gap_row(s) for s in found]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         out.print("[green]no gaps[/]")
@@ -485,26 +398,44 @@ def history(
     table: str | None = typer.Option(None, "--table"),
     on: str | None = typer.Option(None, "--date", help="Only this game date."),
     limit: int = typer.Option(50, "--limit", min=1),
+    runs: bool = typer.Option(False, "--runs", help="List runs instead of attempts."),
     as_json: bool = _JSON,
 ) -> None:
-    """Ledger rows: every attempt, newest first."""
+    """Ledger rows: every attempt (or run), newest first. Work whose runner died is `interrupted`."""
     state = _state(ctx)
     catalog, _ = load_catalog()
     if table:
         selection.select_tables(catalog, table)
     day = selection.parse_date(on, "--date") if on else None
+    if runs and (table or day):
+        raise errors.UsageError("--runs lists whole runs; --table and --date select attempts")
     with _reader(state) as rt:
-        rows = rt.ledger.history(table, day, limit)
+        rows = rt.ledger.runs(limit) if runs else rt.ledger.history(table, day, limit)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
-    t = Table(title=f"{len(rows)} attempts")
-    for col in ("run_id", "table", "game_date", "status", "rows", "attempt", "error"):
+    seen = any(r["last_seen"] is not None for r in rows)
+    if runs:
+        t = Table(title=f"{len(rows)} runs")
+        cols = ["run_id", "command", "status", "started", "ended"]
+    else:
+        t = Table(title=f"{len(rows)} attempts")
+        cols = ["run_id", "table", "game_date", "status", "rows", "attempt", "error"]
+    for col in cols + (["last seen"] if seen else []):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(r["run_id"], r["table_name"], r["game_date"], r["status"],
-                  "" if r["rows"] is None else str(r["rows"]), str(r["attempt"]), r["error"] or "")
+        if runs:
+            cells = [r["run_id"], r["command"], r["status"], _when(r["started_at"]),
+                     _when(r["ended_at"])]
+        else:
+            cells = [r["run_id"], r["table_name"], r["game_date"], r["status"],
+                     "" if r["rows"] is None else str(r["rows"]), str(r["attempt"]), r["error"] or ""]
+        t.add_row(*cells, *([_when(r["last_seen"])] if seen else []))
     out.print(t)
+
+
+def _when(stamp: float | None) -> str:
+    return "" if stamp is None else datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @app.command("grade-report")
@@ -527,10 +458,10 @@ def grade_report(
             wh.execute,
             {"prediction_accuracy": wh.table("prediction_accuracy")},
             name,
-            registry.oracle(state.home, seasons) if seasons else None,
+            registry.oracle(state.home, seasons, state.settings) if seasons else None,
         )
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         out.print(report.render(result))
 
@@ -557,45 +488,6 @@ def demo(
     _exit(code)
 
 
-class SimClock:
-    """A clock the user advances: sources answer, and the runner plans, as of then."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, step: timedelta) -> None:
-        # wall-clock arithmetic in Eastern time: 09:00 stays 09:00 across DST changes
-        self.now = (self.now.astimezone(EASTERN) + step).astimezone(UTC)
-
-
-def _duration(text: str, flag: str) -> timedelta:
-    """A positive duration: a zero or negative step would tick on the same moment forever."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    text = text.strip().lower()
-    try:
-        value = timedelta(seconds=float(text[:-1]) * units[text[-1]])
-    except (KeyError, ValueError, IndexError):
-        raise errors.UsageError(f"{flag} {text!r} is not a duration (use 30s, 15m, 1h, 1d)") from None
-    if value <= timedelta(0):
-        raise errors.UsageError(f"{flag} {text!r} must be longer than zero (e.g. 1d)")
-    return value
-
-
-def _moment(text: str, flag: str) -> datetime:
-    """A date means 09:00 US/Eastern that day: last night's games are over, tonight's ahead."""
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            return datetime.combine(day, dtime(9, 0), EASTERN).astimezone(UTC)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise errors.UsageError(f"{flag} {text!r} is not a date or ISO date-time") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=EASTERN)).astimezone(UTC)
-
-
 @app.command("run")
 def run_forever(
     ctx: typer.Context,
@@ -614,17 +506,18 @@ def run_forever(
 ) -> None:
     """The long-running mode: fetch after games end, react to events, sweep for gaps."""
     from fullcourt.engine import alerts, events
-    from fullcourt.engine.runner import Runner
+    from fullcourt.engine.runner import Runner, SimClock
 
     state = _state(ctx)
-    every = _duration(sweep_every, "--sweep-every")
-    pause = _duration(interval, "--interval")
-    stride = _duration(step, "--step")
-    stop_at = _moment(until, "--until") if until else None
-    clock = SimClock(_moment(simulate, "--simulate")) if simulate else (lambda: datetime.now(UTC))
+    every = selection.parse_duration(sweep_every, "--sweep-every")
+    pause = selection.parse_duration(interval, "--interval")
+    stride = selection.parse_duration(step, "--step")
+    stop_at = selection.parse_moment(until, "--until") if until else None
+    clock = SimClock(selection.parse_moment(simulate, "--simulate")) if simulate else (lambda: datetime.now(UTC))
     bus = events.open_bus(bus_url)
     rt = open_writer(state.home, clock=clock, wait=3600.0)
     assert rt.executor is not None and rt.warehouse is not None
+    _record_source(state)
 
     def alert(report: alerts.AlertReport) -> None:
         for line in report.lines():
@@ -636,32 +529,23 @@ def run_forever(
         rt.executor, rt.ledger, bus, clock, sweep_every=every, recheck_days=recheck_days,
         on_alert=alert, memory=alerts.GapMemory.in_home(state.home),
     )
-    try:
-        while True:
-            rt.warehouse.resume()
-            rt.executor.refresh()
-            final = once or (stop_at is not None and clock() >= stop_at)
-            report = runner.tick(sweep=True if final else None)  # the last tick always sweeps
-            rt.warehouse.suspend()
+    def show(report) -> None:
+        if as_json:
             line = {
                 "at": report.at.isoformat(), "today": report.today.isoformat(),
                 "written": report.written, "failed": report.failed, "events": report.events,
                 "swept": report.swept, "gaps": report.gaps,
             }
-            if as_json:
-                sys.stdout.write(json.dumps(line) + "\n")
-                sys.stdout.flush()
-            else:
-                out.print(
-                    f"{report.today} tick: {report.written} written, {report.failed} failed, "
-                    f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
-                )
-            if final or report.interrupted:
-                break
-            if isinstance(clock, SimClock):
-                clock.advance(stride)
-            else:
-                time.sleep(pause.total_seconds())
+            sys.stdout.write(json.dumps(line) + "\n")
+            sys.stdout.flush()
+        else:
+            out.print(
+                f"{report.today} tick: {report.written} written, {report.failed} failed, "
+                f"{report.events} events" + (f", sweep: {report.gaps} gaps" if report.swept else "")
+            )
+
+    try:
+        runner.loop(rt.warehouse, once=once, stop_at=stop_at, step=stride, pause=pause, on_tick=show)
     finally:
         bus.close()
         rt.close()
@@ -692,6 +576,8 @@ def _check_watch(watch: bool, interval: float, *exclusive: bool) -> None:
 def _watch(render, interval: float) -> None:
     """Redraw `render()` every `interval` seconds until Ctrl-C, reading afresh each time
     (the ledger, while another process writes). Not a terminal: one view after another."""
+    import time
+
     from rich.console import Group
     from rich.live import Live
 
@@ -751,10 +637,12 @@ def coverage_cmd(
         return
     cov, _ = report()
     if as_json:
-        _print_json(cov.to_json())
+        print_json(cov.to_json())
     elif as_csv:
         sys.stdout.write(cov_mod.to_csv(cov))
     else:
+        from rich.console import Console
+
         wide = out if out.is_terminal else Console(highlight=False, width=160)
         wide.print(_coverage_view(cov, ""))
 
@@ -819,7 +707,7 @@ def doctor(
     """Pre-flight for a backfill: home, warehouse, ledger, settings, providers, code, plan."""
     from fullcourt import doctor as doctor_mod
 
-    state = _state(ctx)
+    state: State = ctx.find_root().obj  # unvalidated: invalid settings are one of the checks
     catalog, _ = load_catalog()
     ranged = bool(start or end or season)
     dates = selection.select_dates(start, end, season) if ranged else []
@@ -828,7 +716,7 @@ def doctor(
     checks = doctor_mod.run(state.home, request)
     failed = [c for c in checks if not c.ok]
     if as_json:
-        _print_json({"ok": not failed, "checks": [c.to_json() for c in checks]})
+        print_json({"ok": not failed, "checks": [c.to_json() for c in checks]})
     else:
         for c in checks:
             mark = "[green]✓[/]" if c.ok else "[red]✗[/]"
@@ -847,9 +735,13 @@ def web(
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback --host."),
 ) -> None:
     """Serve the read-only dashboard: coverage heatmap, runs, gaps, predictions (and /api/)."""
-    from fullcourt.web import app as web_app
+    from fullcourt import extras
 
     state = _state(ctx)
+    for module in ("jinja2", "uvicorn"):
+        extras.need(module, "serve", "the dashboard")
+    from fullcourt.web import app as web_app
+
     if not web_app.is_loopback(host):
         if not allow_remote:
             raise errors.UsageError(f"--host {host} is not loopback: pass --allow-remote to serve it")
@@ -865,22 +757,25 @@ def web(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv) if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
     try:
-        # Without standalone mode click returns the code of a `typer.Exit` instead of exiting.
-        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Without standalone mode typer returns the code of a `typer.Exit` instead of exiting.
+        code = app(args=args, standalone_mode=False)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("[yellow]aborted[/]")
         sys.exit(130)
-    except click.ClickException as exc:
-        err.print(f"[red]error:[/] {exc.format_message()}")
-        sys.exit(2)
+    except typer.TyperException as exc:  # what the parser rejects: a usage error, exit 2
+        line = usage.explain(exc, args, typer.main.get_command(app))
+        if line:
+            err.print(f"[red]error:[/] {escape(line)}")
+        sys.exit(exc.exit_code)
     except errors.FullcourtError as exc:
         if debug:
             err.print_exception()
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted: run the same command again to resume[/]")
@@ -889,12 +784,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             raise
         if errors.is_disk_full(exc):
-            err.print(f"[red]error:[/] {errors.disk_full('the data home')}")
+            err.print(f"[red]error:[/] {escape(str(errors.disk_full('the data home')))}")
             sys.exit(1)
         if type(exc).__module__.split(".")[0] == "redis":
-            err.print(f"[red]error:[/] lost the event bus: {exc} (start Redis, or pass --bus memory://)")
+            err.print(f"[red]error:[/] lost the event bus: {escape(str(exc))} "
+                      "(start Redis, or pass --bus memory://)")
             sys.exit(1)
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        err.print(f"[red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
+                  "(--debug shows the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

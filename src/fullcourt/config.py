@@ -45,10 +45,6 @@ class Home:
     def oracle(self) -> Path:
         return self.root / "oracle"
 
-    @property
-    def settings_path(self) -> Path:
-        return self.root / "settings.json"
-
     def ensure(self) -> Home:
         """Create the home if needed; refuse one that cannot be written, before any work."""
         try:

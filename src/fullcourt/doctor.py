@@ -15,7 +15,6 @@ ones whose prerequisite failed, and the CLI prints one line each.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import re
 import shutil
@@ -36,6 +35,7 @@ from fullcourt.engine import ledger_reports
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import make_plan
 from fullcourt.engine.runtime import Runtime, load_catalog, open_reader, open_writer
+from fullcourt.engine.status import Reason
 from fullcourt.warehouse.duck import Warehouse
 
 __all__ = ["MIN_FREE_BYTES", "Check", "DoctorRequest", "run"]
@@ -109,39 +109,23 @@ def _home(home: Home) -> Check:
 
 
 def _settings(home: Home) -> Check:
-    from fullcourt.sources import registry
+    from fullcourt import settings
 
     try:
-        settings = registry.load_settings(home)
-        _typed_settings()
+        chosen = settings.load(home).sources
     except errors.FullcourtError as exc:
-        return Check("settings", False, str(exc), "correct settings.toml in the home or the FULLCOURT_* variables")
-    if settings.get("url"):
-        what = f"source service {settings['url']}" + (" with a key" if settings.get("key") else ", no key")
-    elif settings.get("replay"):
-        folder = Path(settings["replay"])
-        if not folder.is_dir():
-            return Check("settings", False, f"replay folder {folder} does not exist",
+        return Check("settings", False, str(exc),
+                     f"correct {settings.path(home)} or the FULLCOURT_* variables")
+    if chosen.url:
+        what = f"source service {chosen.url}" + (" with a key" if chosen.key else ", no key")
+    elif chosen.replay:
+        if not Path(chosen.replay).is_dir():
+            return Check("settings", False, f"replay folder {chosen.replay} does not exist",
                          "point --data / FULLCOURT_REPLAY_DIR at a folder of real files")
-        what = f"replayed real files from {folder}"
+        what = f"replayed real files from {chosen.replay}"
     else:
-        what = f"simulated league, seed {settings['seed']}"
+        what = f"simulated league, seed {chosen.seed}"
     return Check("settings", True, what)
-
-
-def _typed_settings() -> None:
-    """Validate the typed settings module when the package has one (it is optional)."""
-    if importlib.util.find_spec("fullcourt.settings") is None:
-        return
-    module = importlib.import_module("fullcourt.settings")
-    factory = getattr(module, "Settings", None)
-    if factory is None:
-        return
-    try:
-        factory()
-    except Exception as exc:  # pydantic's ValidationError, without importing pydantic here
-        first = str(exc).strip().splitlines()
-        raise errors.UsageError(f"settings invalid: {' '.join(first[:3])}") from exc
 
 
 def _ledger(home: Home) -> Check:
@@ -330,8 +314,7 @@ def _code(rt: Runtime) -> Check:
     if not changed:
         return Check("code", True, "no code change since the last run" if built else "nothing built yet")
     stale = sum(
-        1 for st in rt.statuses().values()
-        if st.status == "stale" and st.reason.startswith("code changed")
+        1 for st in rt.statuses().values() if st.status == "stale" and st.code is Reason.CODE_CHANGED
     )
     shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
     return Check("code", True, f"{len(changed)} tables changed since last built ({shown}): "

@@ -8,7 +8,8 @@ error's `exit_code`; anything else is a bug and shows a traceback with `--debug`
     │   ├── UnknownTable
     │   ├── UnknownPhase
     │   ├── BadDateRange
-    │   └── DateOutsideSeasons
+    │   ├── DateOutsideSeasons
+    │   └── SettingsError       settings.toml or a FULLCOURT_* variable is invalid
     ├── HomeError               the data home cannot be used (exit 2)
     │   ├── HomeBusy            another runner holds the warehouse
     │   └── WarehouseMissing    the home has a ledger but no warehouse file
@@ -54,6 +55,10 @@ class BadDateRange(UsageError):
 
 class DateOutsideSeasons(UsageError):
     pass
+
+
+class SettingsError(UsageError):
+    """One line naming the file (or variable), the key and the form it expects."""
 
 
 class HomeError(FullcourtError):

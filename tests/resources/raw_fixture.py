@@ -273,7 +273,7 @@ _RAW_KEYS = {
 
 def build_catalog() -> Catalog:
     """The fixture's raw tables plus every analytics and precompute table."""
-    from fullcourt.catalog import tables
+    from fullcourt import pipeline as tables
 
     raw = [
         TableSpec(name, Phase.RAW, keys=keys, build=_server(name), expectation=Expectation.ANY)

@@ -18,9 +18,9 @@ from datetime import date, timedelta
 import ibis
 import pyarrow as pa
 
+from fullcourt.catalog import gates
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine import gates
 
 SEASON = "2023-24"
 FIRST = date(2023, 10, 24)

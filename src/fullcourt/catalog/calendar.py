@@ -15,14 +15,17 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fullcourt import errors
 
 __all__ = [
+    "EASTERN",
     "SEASON_TURNS",
     "Calendar",
     "GameDay",
+    "eastern_date",
     "in_window",
     "parse_season",
     "season_dates",
@@ -34,6 +37,13 @@ __all__ = [
 _SEASON = re.compile(r"^(\d{4})-(\d{2})$")
 
 SEASON_TURNS = 8  # the month (August) in which one season's dates give way to the next's
+EASTERN = ZoneInfo("America/New_York")
+
+
+def eastern_date(moment: datetime) -> date:
+    """The partition key of an instant: its US/Eastern calendar date (naive means UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(EASTERN).date()
 
 
 def season_name(first_year: int) -> str:

@@ -7,7 +7,9 @@ table, before anything is read or written.
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -83,22 +85,22 @@ class Catalog:
 
     @staticmethod
     def _toposort(by_name: dict[str, TableSpec]) -> list[str]:
+        """Dependencies first, then phase, then name: the order users see (status, plans)
+        runs phase by phase wherever the dependencies allow."""
+        graph = {n: {i for i in s.input_names if i != n} for n, s in by_name.items()}
+        sorter = graphlib.TopologicalSorter(graph)
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            raise errors.CatalogError(f"dependency cycle: {' -> '.join(reversed(exc.args[1]))}") from None
         order: list[str] = []
-        state: dict[str, int] = {}
-
-        def visit(n: str, path: tuple[str, ...]) -> None:
-            if state.get(n) == 2:
-                return
-            if state.get(n) == 1:
-                raise errors.CatalogError(f"dependency cycle: {' -> '.join((*path, n))}")
-            state[n] = 1
-            for i in sorted(by_name[n].input_names):
-                visit(i, (*path, n))
-            state[n] = 2
+        ready: list[tuple[int, str]] = []
+        while sorter.is_active():
+            for n in sorter.get_ready():
+                heapq.heappush(ready, (by_name[n].phase.order, n))
+            _, n = heapq.heappop(ready)
             order.append(n)
-
-        for n in sorted(by_name, key=lambda n: (by_name[n].phase.order, n)):
-            visit(n, ())
+            sorter.done(n)
         return order
 
     def __getitem__(self, name: str) -> TableSpec:

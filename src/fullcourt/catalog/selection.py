@@ -8,10 +8,12 @@ command has touched the data home by the time it is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 
 from fullcourt import errors
 from fullcourt.catalog.calendar import (
+    EASTERN,
     in_window,
     parse_season,
     season_dates,
@@ -21,7 +23,15 @@ from fullcourt.catalog.calendar import (
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Phase
 
-__all__ = ["parse_date", "parse_phases", "parse_seasons", "select_dates", "select_tables"]
+__all__ = [
+    "parse_date",
+    "parse_duration",
+    "parse_moment",
+    "parse_phases",
+    "parse_seasons",
+    "select_dates",
+    "select_tables",
+]
 
 
 def parse_date(text: str, flag: str) -> date:
@@ -120,3 +130,28 @@ def select_tables(
     if not chosen:
         raise errors.UnknownTable("no table matches the given --tables and --phases")
     return chosen
+
+
+def parse_duration(text: str, flag: str) -> timedelta:
+    """A positive duration: a zero or negative step would tick on the same moment forever."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        value = timedelta(seconds=float(text[:-1]) * units[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        raise errors.UsageError(f"{flag} {text!r} is not a duration (use 30s, 15m, 1h, 1d)") from None
+    if value <= timedelta(0):
+        raise errors.UsageError(f"{flag} {text!r} must be longer than zero (e.g. 1d)")
+    return value
+
+
+def parse_moment(text: str, flag: str) -> datetime:
+    """A date means 09:00 US/Eastern that day: last night's games are over, tonight's ahead."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime.combine(day, dtime(9, 0), EASTERN).astimezone(UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise errors.UsageError(f"{flag} {text!r} is not a date or ISO date-time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=EASTERN)).astimezone(UTC)

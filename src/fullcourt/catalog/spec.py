@@ -2,7 +2,7 @@
 
 A spec is plain frozen data. Each processor module declares its own `SPEC` next to
 its `build` function, so the transform and the promises made about its output are
-read together; `fullcourt.catalog.tables` collects them and validates the graph.
+read together; `fullcourt.pipeline` collects them and validates the graph.
 """
 
 from __future__ import annotations

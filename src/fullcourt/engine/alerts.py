@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +32,7 @@ import tenacity
 
 from fullcourt.config import Home
 from fullcourt.engine.planner import PartitionStatus
+from fullcourt.files import write_atomic
 
 __all__ = [
     "AlertReport",
@@ -385,17 +384,7 @@ class GapMemory:
         for (table, d), at in sorted(first_seen.items()):
             nested.setdefault(table, {})[d.isoformat()] = at.isoformat()
         payload = json.dumps({"version": 1, "first_seen": nested}, separators=(",", ":"))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, payload)
 
 
 def review(

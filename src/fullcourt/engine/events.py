@@ -10,7 +10,7 @@ never drops it — `NullBus` exists to prove exactly that in tests.
 Delivery is at-least-once: an event stays pending until its consumer group
 acknowledges it, and a delivery left unacknowledged for `claim_idle` seconds (its
 consumer died mid-work) is handed to whichever consumer polls next. Consumers are
-idempotent because planning is; `Dedup` merely skips re-deliveries cheaply.
+idempotent because planning is: a re-delivered event plans nothing new.
 
 Buses:
     InProcessBus     one process, thread-safe; the default
@@ -25,20 +25,19 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from fullcourt import errors
+from fullcourt import errors, extras
 
 __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_STREAM",
     "Bus",
-    "Dedup",
     "Event",
     "InProcessBus",
     "NullBus",
@@ -83,24 +82,6 @@ class Event:
         object.__setattr__(self, "dates", dates)
         object.__setattr__(self, "fingerprints", fingerprints)
         object.__setattr__(self, "at", at)
-
-    @classmethod
-    def written(
-        cls,
-        table: str,
-        partitions: Mapping[date, str | None] | Iterable[tuple[date, str | None]],
-        run_id: str,
-        at: datetime | None = None,
-    ) -> Event:
-        """The event a writer publishes after `replace_partitions`, stamped now."""
-        pairs = sorted(dict(partitions).items())
-        return cls(
-            table=table,
-            dates=tuple(d for d, _ in pairs),
-            fingerprints=tuple(fp for _, fp in pairs),
-            run_id=run_id,
-            at=at or datetime.now(UTC),
-        )
 
     @property
     def partitions(self) -> tuple[tuple[date, str | None], ...]:
@@ -177,9 +158,20 @@ class InProcessBus:
     Same delivery rules as `RedisStreamsBus`, so the run loop cannot tell them apart.
     When more than `maxlen` events wait undelivered the oldest are dropped, like a
     trimmed stream: the sweep picks up whatever they would have triggered.
+
+    `clock` (seconds, monotonic) and `wait` (block on the bus's condition for up to that
+    many seconds, woken early by a publish) default to the real ones; tests pass fakes.
     """
 
-    def __init__(self, *, claim_idle: float = 60.0, maxlen: int = 100_000, count: int = 100):
+    def __init__(
+        self,
+        *,
+        claim_idle: float = 60.0,
+        maxlen: int = 100_000,
+        count: int = 100,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[threading.Condition, float], bool] = threading.Condition.wait,
+    ):
         self.claim_idle = claim_idle
         self.count = count
         self._new: deque[Event] = deque(maxlen=maxlen)
@@ -188,6 +180,8 @@ class InProcessBus:
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
         self._closed = False
+        self._clock = clock
+        self._wait = wait
 
     def publish(self, event: Event) -> None:
         with self._cond:
@@ -197,21 +191,21 @@ class InProcessBus:
             self._cond.notify_all()
 
     def poll(self, consumer: str, timeout: float = 0.0) -> list[Event]:
-        deadline = time.monotonic() + max(timeout, 0.0)
+        deadline = self._clock() + max(timeout, 0.0)
         with self._cond:
             while True:
                 got = self._take(consumer)
-                remaining = deadline - time.monotonic()
+                remaining = deadline - self._clock()
                 if got or self._closed or remaining <= 0:
                     return got
                 wait = remaining
                 if self._pending:  # wake up when the oldest delivery becomes claimable
                     oldest = min(d.at for d in self._pending.values())
-                    wait = min(wait, max(oldest + self.claim_idle - time.monotonic(), 0.001))
-                self._cond.wait(wait)
+                    wait = min(wait, max(oldest + self.claim_idle - self._clock(), 0.001))
+                self._wait(self._cond, wait)
 
     def _take(self, consumer: str) -> list[Event]:
-        now = time.monotonic()
+        now = self._clock()
         first_poll = consumer not in self._seen
         self._seen.add(consumer)
         got: list[Event] = []
@@ -244,17 +238,23 @@ class InProcessBus:
 
 
 class NullBus:
-    """Drops every event. A run on it relies on the sweep alone, which must suffice."""
+    """Drops every event. A run on it relies on the sweep alone, which must suffice.
 
-    def __init__(self) -> None:
+    A poll still waits out its timeout (`wait`, injectable for tests), until closed.
+    """
+
+    def __init__(
+        self, *, wait: Callable[[threading.Event, float], bool] = threading.Event.wait
+    ) -> None:
         self._closed = threading.Event()
+        self._wait = wait
 
     def publish(self, event: Event) -> None:
         pass
 
     def poll(self, consumer: str, timeout: float = 0.0) -> list[Event]:
-        if timeout > 0:
-            self._closed.wait(timeout)
+        if timeout > 0 and not self._closed.is_set():
+            self._wait(self._closed, timeout)
         return []
 
     def ack(self, consumer: str, events: Sequence[Event]) -> None:
@@ -286,12 +286,7 @@ class RedisStreamsBus:
         maxlen: int = 100_000,
         count: int = 100,
     ):
-        try:
-            import redis
-        except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise errors.UsageError(
-                f"event bus {url} needs the redis package (pip install 'redis>=5')"
-            ) from exc
+        redis = extras.need("redis", "redis", f"event bus {url}")
         self._redis_errors = redis.exceptions
         self.url = url
         self.stream = stream
@@ -419,52 +414,3 @@ def open_bus(url: str | None, **options: Any) -> Bus:
     raise errors.UsageError(
         f"unknown event bus URL {url!r}: use memory://, null:// or redis://host:port/db"
     )
-
-
-# --------------------------------------------------------------------------- idempotence
-
-
-class Dedup:
-    """Remembers the last fingerprint seen per (table, date) to skip re-deliveries.
-
-    Keyed on the latest fingerprint rather than every one ever seen, so data that
-    changes and then changes back is still news. A `None` fingerprint is never
-    recognised. Bounded: the least recently touched partitions are forgotten first,
-    which at worst costs a redundant — and harmless — plan.
-    """
-
-    def __init__(self, capacity: int = 200_000):
-        self.capacity = capacity
-        self._last: OrderedDict[tuple[str, date], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def seen(self, event: Event) -> bool:
-        """True when every partition of the event was already handled with that content."""
-        with self._lock:
-            return all(
-                fp is not None and self._last.get((event.table, d)) == fp
-                for d, fp in event.partitions
-            )
-
-    def fresh(self, events: Iterable[Event]) -> dict[str, tuple[date, ...]]:
-        """Per table, the sorted dates some event reports with content not handled yet."""
-        out: dict[str, set[date]] = {}
-        with self._lock:
-            for event in events:
-                for d, fp in event.partitions:
-                    if fp is None or self._last.get((event.table, d)) != fp:
-                        out.setdefault(event.table, set()).add(d)
-        return {table: tuple(sorted(ds)) for table, ds in sorted(out.items())}
-
-    def remember(self, events: Iterable[Event]) -> None:
-        """Record events as handled; call after planning them succeeded."""
-        with self._lock:
-            for event in events:
-                for d, fp in event.partitions:
-                    if fp is None:
-                        continue
-                    key = (event.table, d)
-                    self._last[key] = fp
-                    self._last.move_to_end(key)
-            while len(self._last) > self.capacity:
-                self._last.popitem(last=False)

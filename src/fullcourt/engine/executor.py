@@ -27,13 +27,13 @@ import tenacity
 
 from fullcourt import errors
 from fullcourt.catalog.calendar import Calendar
+from fullcourt.catalog.context import BuildContext
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.schemas import arrow_schema
 from fullcourt.catalog.spec import Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
 from fullcourt.engine import observe
-from fullcourt.engine.context import BuildContext
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import (
     Facts,
@@ -42,6 +42,7 @@ from fullcourt.engine.planner import (
     make_plan,
 )
 from fullcourt.engine.progress import Progress, Silent
+from fullcourt.files import write_atomic
 from fullcourt.warehouse.duck import Warehouse
 
 __all__ = ["Executor", "Outcome", "RunResult", "Request"]
@@ -172,6 +173,19 @@ class Executor:
     def stop(self) -> None:
         """Ask the run to stop after the writes in flight (what Ctrl-C does)."""
         self._stop.set()
+
+    def execute(self, command: str, request: Request) -> RunResult:
+        """`run`, recorded in the ledger as one run of `command`: `crashed` if it raises,
+        else `interrupted`, `gaps` (some asked-for partition is still a gap) or `ok`."""
+        run_id = self.ledger.start_run(command, self.holder)
+        try:
+            result = self.run(request, run_id)
+        except BaseException:
+            self.ledger.end_run(run_id, "crashed")
+            raise
+        gaps = result.gaps(request.tables, request.dates)
+        self.ledger.end_run(run_id, "interrupted" if result.interrupted else ("gaps" if gaps else "ok"))
+        return result
 
     def run(self, request: Request, run_id: str) -> RunResult:
         result = RunResult(run_id)
@@ -368,7 +382,7 @@ class Executor:
                     if f is None:
                         tf.pop(d, None)
                     else:
-                        tf[d] = Facts(f.rows, f.games, f.fingerprint)
+                        tf[d] = f
                 self._facts = {**self._facts, spec.name: tf}
         if spec.name == self.catalog.schedule:
             self._calendar = self._read_calendar()
@@ -471,11 +485,7 @@ class Executor:
         )
         root = self.home.exports
         for path, payload in rows:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + f".tmp{threading.get_ident()}")
-            tmp.write_text(payload)
-            tmp.replace(target)
+            write_atomic(root / path, payload, durable=False)  # rebuilt from the warehouse
 
 
 class _Tables(dict):

@@ -5,6 +5,12 @@ hold its file and nobody else may even read it, while `status` in a second termi
 work mid-backfill. WAL gives concurrent readers during a write and serialises writers
 across processes. The ledger is append-mostly; the latest attempt per partition is what
 the planner reads, and resuming a run is nothing more than planning again.
+
+A process that dies mid-batch leaves its run and attempts `running`. Holders stamp their
+open runs as they work (`runs.seen_at`, a heartbeat), and every read reports work whose
+holder is gone as `interrupted`, with when it was last seen: derived on read rather than
+rewritten, so readers never write, and a holder on another host judged dead too early by
+its heartbeat is reported `running` again once it is seen.
 """
 
 from __future__ import annotations
@@ -16,20 +22,25 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from fullcourt import errors
 
-__all__ = ["Attempt", "Ledger", "new_holder"]
+__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Attempt", "Ledger", "holder_dead", "new_holder"]
+
+HEARTBEAT_EVERY = 5.0  # seconds: a holder stamps its open runs as seen at most this often
+# Seconds without a heartbeat after which a holder on another host is presumed dead: the
+# executor's lease lifetime, after which its leases are free for others anyway.
+STALE_AFTER = 900.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, command TEXT, holder TEXT, started_at REAL, ended_at REAL,
-    status TEXT
+    status TEXT, seen_at REAL
 );
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -62,10 +73,14 @@ CREATE TABLE IF NOT EXISTS code_versions (
 
 @dataclass(frozen=True)
 class Attempt:
-    """The latest attempt on one partition, as the planner sees it."""
+    """The latest attempt on one partition, as the planner sees it.
+
+    `running` is stored when a batch begins; an attempt whose holder died before it
+    finished is reported `interrupted`, with `last_seen` its holder's last heartbeat.
+    """
 
     run_id: str
-    status: str  # running | success | failed | gate_failed | unavailable
+    status: str  # running | interrupted | success | failed | gate_failed | unavailable
     rows: int | None
     games: int | None
     fingerprint: str | None
@@ -76,6 +91,7 @@ class Attempt:
     attempt: int
     started_at: float | None = None
     ended_at: float | None = None
+    last_seen: float | None = None
 
 
 def new_holder() -> str:
@@ -96,12 +112,69 @@ def holder_alive(holder: str) -> bool:
     return True
 
 
+def holder_dead(
+    holder: str | None, last_seen: float | None, now: float, stale_after: float = STALE_AFTER
+) -> bool:
+    """Whether the process behind `holder` is gone. On this host a signal tells; a holder on
+    another host is presumed dead once it has not been seen for `stale_after` seconds."""
+    if holder and holder.split(":")[0] == socket.gethostname():
+        return not holder_alive(holder)
+    return last_seen is None or now - last_seen > stale_after
+
+
+def _judge(now: float) -> Callable[[str | None, float | None], bool]:
+    """`holder_dead` for one read: each process on this host is signalled once."""
+    host = socket.gethostname()
+    local: dict[str, bool] = {}
+
+    def dead(holder: str | None, last_seen: float | None) -> bool:
+        if holder in local:
+            return local[holder]
+        verdict = holder_dead(holder, last_seen, now)
+        if holder and holder.split(":")[0] == host:  # a verdict by signal, not by time
+            local[holder] = verdict
+        return verdict
+
+    return dead
+
+
+def _attempt_state(
+    status: str,
+    holder: str | None,
+    started_at: float | None,
+    run_seen: float | None,
+    run_ended: float | None,
+    dead: Callable[[str | None, float | None], bool],
+) -> tuple[str, float | None]:
+    """(status, last seen) of an attempt as reported: one left `running` by a holder that
+    died, or in a run that ended, is `interrupted`. Last seen is its run's heartbeat, or
+    when the attempt began if that is later."""
+    if status != "running":
+        return status, None
+    seen = max((t for t in (run_seen, started_at) if t is not None), default=None)
+    if run_ended is not None or dead(holder, seen):
+        return "interrupted", seen
+    return status, seen
+
+
 class Ledger:
     """The ledger of one home. `read_only` opens it the way readers must: nothing is
     created, migrated or written, and no file of the home changes (a quiescent ledger is
-    opened immutable, so not even SQLite's shared-memory files appear)."""
+    opened immutable, so not even SQLite's shared-memory files appear). Readers only
+    select: `history`, `runs`, `active_runs` and `latest` derive `interrupted` from
+    heartbeats; writers migrate older files.
 
-    def __init__(self, path: Path | str, *, timeout: float = 30.0, read_only: bool = False):
+    `clock` stamps runs (start, end, heartbeats) and is "now" when judging heartbeats.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        timeout: float = 30.0,
+        read_only: bool = False,
+        clock: Callable[[], float] = time.time,
+    ):
         self.path = Path(path)
         self.read_only = read_only
         try:
@@ -133,6 +206,9 @@ class Ledger:
         # A code version's modules never change (the version is their hash): read each once.
         self._modules: dict[str, dict[str, str]] = {}
         self._modules_rowid = 0
+        self.clock = clock
+        self._beats: dict[str, float] = {}  # holder -> when this process last stamped its runs
+        self._has_seen_at = False
 
     def close(self) -> None:
         self.db.close()
@@ -151,31 +227,104 @@ class Ledger:
                 self.db.execute("ROLLBACK")
                 raise
 
+    # -- heartbeats -------------------------------------------------------------------------
+
+    def _seen_column(self) -> bool:
+        """Whether `runs.seen_at` exists: ledgers written before heartbeats lack it."""
+        if not self._has_seen_at:
+            self._has_seen_at = any(
+                r[1] == "seen_at" for r in self.db.execute("PRAGMA table_info(runs)")
+            )
+        return self._has_seen_at
+
+    def _migrate(self) -> None:
+        """Add what an older ledger file lacks; writers only, so readers never write."""
+        if self._seen_column():
+            return
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if not self._seen_column():  # another writer may have added it meanwhile
+                    self.db.execute("ALTER TABLE runs ADD COLUMN seen_at REAL")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        self._has_seen_at = True
+
+    def _seen_sql(self, alias: str) -> str:
+        """When a run was last seen: its heartbeat, or its start on an older ledger."""
+        if self._seen_column():
+            return f"coalesce({alias}.seen_at, {alias}.started_at)"
+        return f"{alias}.started_at"
+
+    def _beat(self, holders: Iterable[str]) -> None:
+        """Stamp the open runs of `holders` as seen now, at most every HEARTBEAT_EVERY s."""
+        now = self.clock()
+        with self._lock:
+            due = [h for h in holders if now - self._beats.get(h, float("-inf")) >= HEARTBEAT_EVERY]
+            if not due:
+                return
+            self._beats.update(dict.fromkeys(due, now))
+            self._migrate()
+            self._many(
+                "UPDATE runs SET seen_at = ? WHERE holder = ? AND ended_at IS NULL",
+                [(now, h) for h in due],
+            )
+
     # -- runs ------------------------------------------------------------------------------
 
     def start_run(self, command: str, holder: str) -> str:
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self._migrate()
+        now = self.clock()
         self._write(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, NULL, 'running')",
-            (run_id, command, holder, time.time()),
+            "INSERT INTO runs (run_id, command, holder, started_at, ended_at, status, seen_at)"
+            " VALUES (?, ?, ?, ?, NULL, 'running', ?)",
+            (run_id, command, holder, now, now),
         )
+        with self._lock:
+            self._beats[holder] = now
         return run_id
 
     def end_run(self, run_id: str, status: str) -> None:
+        self._migrate()
+        now = self.clock()
         self._write(
-            "UPDATE runs SET ended_at = ?, status = ? WHERE run_id = ?",
-            (time.time(), status, run_id),
+            "UPDATE runs SET ended_at = ?, seen_at = ?, status = ? WHERE run_id = ?",
+            (now, now, status, run_id),
         )
 
+    def runs(self, limit: int = 50) -> list[dict]:
+        """Runs, newest first. One whose holder died is `interrupted`, with `last_seen`."""
+        return self._runs("", (), limit)
+
     def active_runs(self) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT run_id, command, holder, started_at FROM runs WHERE status = 'running'"
-        ).fetchall()
+        """Runs whose holder is still at work."""
         return [
-            {"run_id": r, "command": c, "holder": h, "started_at": s}
-            for r, c, h, s in rows
-            if holder_alive(h)
+            {k: r[k] for k in ("run_id", "command", "holder", "started_at", "last_seen")}
+            for r in self._runs("WHERE status = 'running'", (), -1)
+            if r["status"] == "running"
         ]
+
+    def _runs(self, where: str, params: Sequence, limit: int) -> list[dict]:
+        cur = self.db.execute(
+            "SELECT run_id, command, holder, started_at, ended_at, status,"
+            f" {self._seen_sql('runs')} AS last_seen FROM runs {where}"
+            " ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            [*params, limit],
+        )
+        names = [c[0] for c in cur.description]
+        dead = _judge(self.clock())
+        out = []
+        for r in cur.fetchall():
+            row = dict(zip(names, r, strict=True))
+            if row["status"] != "running":
+                row["last_seen"] = None
+            elif dead(row["holder"], row["last_seen"]):
+                row["status"] = "interrupted"
+            out.append(row)
+        return out
 
     # -- attempts --------------------------------------------------------------------------
 
@@ -252,6 +401,7 @@ class Ledger:
                 for d, (s, r, g, fp, err) in outcomes.items()
             ],
         )
+        self._beat(list(self._beats))
 
     def latest(self, tables: Iterable[str] | None = None) -> dict[tuple[str, date], Attempt]:
         """The newest attempt per partition; after the first call, only changes are read."""
@@ -272,27 +422,64 @@ class Ledger:
                 self._max_id = max(self._max_id, r[0])
             self._read_at = now
             wanted = None if tables is None else set(tables)
-            return {k: a for k, (_, a) in cache.items() if wanted is None or k[0] in wanted}
+            picked = {k: a for k, (_, a) in cache.items() if wanted is None or k[0] in wanted}
+            return self._judged(picked)
+
+    def _judged(self, attempts: dict[tuple[str, date], Attempt]) -> dict[tuple[str, date], Attempt]:
+        """The attempts with `running` ones of dead holders reported `interrupted`."""
+        open_runs = sorted({a.run_id for a in attempts.values() if a.status == "running"})
+        if not open_runs:
+            return attempts
+        runs: dict[str, tuple[float | None, float | None]] = {}
+        for i in range(0, len(open_runs), 500):
+            chunk = open_runs[i : i + 500]
+            for run_id, seen, ended in self.db.execute(
+                f"SELECT run_id, {self._seen_sql('runs')}, ended_at FROM runs"
+                f" WHERE run_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                runs[run_id] = (seen, ended)
+        dead = _judge(self.clock())
+        out = dict(attempts)
+        for k, a in attempts.items():
+            if a.status == "running":
+                seen, ended = runs.get(a.run_id, (None, None))
+                status, last = _attempt_state(a.status, a.holder, a.started_at, seen, ended, dead)
+                out[k] = replace(a, status=status, last_seen=last)
+        return out
 
     def history(
         self, table: str | None = None, game_date: date | None = None, limit: int = 1000
     ) -> list[dict]:
+        """Attempts, newest first. One left `running` by a holder that died is reported
+        `interrupted`; `last_seen` is set on running and interrupted attempts."""
         clauses, params = [], []
         if table:
-            clauses.append("table_name = ?")
+            clauses.append("a.table_name = ?")
             params.append(table)
         if game_date:
-            clauses.append("game_date = ?")
+            clauses.append("a.game_date = ?")
             params.append(game_date.isoformat())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         cur = self.db.execute(
-            "SELECT run_id, table_name, game_date, status, rows, games, fingerprint, input_fp,"
-            " code_version, started_at, ended_at, error, attempt, holder FROM attempts"
-            f" {where} ORDER BY id DESC LIMIT ?",
+            "SELECT a.run_id, a.table_name, a.game_date, a.status, a.rows, a.games,"
+            " a.fingerprint, a.input_fp, a.code_version, a.started_at, a.ended_at, a.error,"
+            f" a.attempt, a.holder, {self._seen_sql('r')} AS run_seen, r.ended_at AS run_ended"
+            " FROM attempts a LEFT JOIN runs r ON r.run_id = a.run_id"
+            f" {where} ORDER BY a.id DESC LIMIT ?",
             [*params, limit],
         )
         names = [c[0] for c in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        dead = _judge(self.clock())
+        out = []
+        for r in cur.fetchall():
+            row = dict(zip(names, r, strict=True))
+            run_seen, run_ended = row.pop("run_seen"), row.pop("run_ended")
+            row["status"], row["last_seen"] = _attempt_state(
+                row["status"], row["holder"], row["started_at"], run_seen, run_ended, dead
+            )
+            out.append(row)
+        return out
 
     # -- leases ----------------------------------------------------------------------------
 
@@ -324,6 +511,7 @@ class Ledger:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+        self._beat([holder])
         return granted
 
     def release(self, holder: str, table: str | None = None, dates: Sequence[date] = ()) -> None:
@@ -349,18 +537,24 @@ class Ledger:
     # -- observed facts and calendar, for readers that cannot open the warehouse -----------
 
     def save_facts(self, table: str, facts: Mapping[date, object], replace_all: bool = False) -> None:
+        """Record what the warehouse holds; unchanged facts are not written again, so a
+        reader (`fullcourt status`) leaves the ledger file as it found it."""
         now = time.time()
+        rows = {(d.isoformat(), f.rows, f.games, f.fingerprint) for d, f in facts.items()}
         with self._lock:
+            stored = set(self.db.execute(
+                "SELECT game_date, rows, games, fingerprint FROM facts WHERE table_name = ?",
+                (table,),
+            ).fetchall())  # fmt: skip
+            if (rows == stored) if replace_all else (rows <= stored):
+                return
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 if replace_all:
                     self.db.execute("DELETE FROM facts WHERE table_name = ?", (table,))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?)",
-                    [
-                        (table, d.isoformat(), f.rows, f.games, f.fingerprint, now)
-                        for d, f in facts.items()
-                    ],
+                    [(table, *row, now) for row in rows],
                 )
                 self.db.execute("COMMIT")
             except BaseException:
@@ -376,14 +570,14 @@ class Ledger:
         return out
 
     def save_calendar(self, days: Mapping[date, tuple[str, dict]]) -> None:
+        rows = {(d.isoformat(), s, json.dumps(p)) for d, (s, p) in days.items()}
         with self._lock:
+            if rows == set(self.db.execute("SELECT game_date, season, payload FROM calendar")):
+                return  # unchanged: a reader writes nothing
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute("DELETE FROM calendar")
-                self.db.executemany(
-                    "INSERT INTO calendar VALUES (?,?,?)",
-                    [(d.isoformat(), s, json.dumps(p)) for d, (s, p) in days.items()],
-                )
+                self.db.executemany("INSERT INTO calendar VALUES (?,?,?)", sorted(rows))
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")

@@ -17,17 +17,14 @@ __all__ = ["request_spans", "runs", "timings"]
 
 
 def runs(ledger: Ledger, limit: int = 50) -> list[dict]:
-    """The newest runs, each with, per table, its partitions by the outcome of their last
+    """The newest runs (`Ledger.runs`), each with, per table, its partitions by the outcome of their last
     attempt in the run (a batch narrowed after a failure retries most of its dates) and
     the span of its attempts (first start, last end)."""
     db = ledger.db
-    rows = db.execute(
-        "SELECT run_id, command, holder, started_at, ended_at, status FROM runs"
-        " ORDER BY started_at DESC LIMIT ?", (limit,),
-    ).fetchall()
+    rows = ledger.runs(limit)  # the ledger judges which holders died
     if not rows:
         return []
-    ids = [r[0] for r in rows]
+    ids = [r["run_id"] for r in rows]
     marks = ",".join("?" * len(ids))
     outcomes: dict[str, list[dict]] = {}
     for run_id, table, status, n in db.execute(
@@ -43,10 +40,8 @@ def runs(ledger: Ledger, limit: int = 50) -> list[dict]:
         f" WHERE run_id IN ({marks}) GROUP BY run_id, table_name", ids,
     ).fetchall():
         spans.setdefault(run_id, {})[table] = (lo, hi)
-    keys = ("run_id", "command", "holder", "started_at", "ended_at", "status")
     return [
-        {**dict(zip(keys, r, strict=True)), "attempts": outcomes.get(r[0], []),
-         "spans": spans.get(r[0], {})}
+        {**r, "attempts": outcomes.get(r["run_id"], []), "spans": spans.get(r["run_id"], {})}
         for r in rows
     ]
 

@@ -28,7 +28,7 @@ def read_facts(wh: Warehouse, catalog: Catalog) -> dict[str, dict[date, Facts]]:
     for name in catalog.names():
         if catalog[name].phase is Phase.SCRAPE:
             continue
-        out[name] = {d: Facts(f.rows, f.games, f.fingerprint) for d, f in wh.facts(name).items()}
+        out[name] = wh.facts(name)
     return out
 
 

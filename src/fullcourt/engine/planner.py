@@ -20,6 +20,8 @@ from datetime import date
 from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Expectation, Phase
+from fullcourt.engine.status import AttemptStatus, Reason, Status
+from fullcourt.warehouse.facts import Facts
 
 __all__ = [
     "GAP_STATUSES",
@@ -35,42 +37,25 @@ __all__ = [
     "make_plan",
 ]
 
-STATUSES = (
-    "complete",
-    "no_data",
-    "bootstrap",
-    "unavailable",
-    "never_ran",
-    "failed",
-    "partial",
-    "gate_failed",
-    "stale",
-    "blocked",
-    "running",
-)
-READY_STATUSES = frozenset({"complete", "no_data", "bootstrap", "unavailable"})
-GAP_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stale", "blocked"})
-RUNNABLE_STATUSES = frozenset({"never_ran", "failed", "partial", "gate_failed", "stale"})
+STATUSES = tuple(Status)
+READY_STATUSES = frozenset(s for s in Status if s.is_ready)
+GAP_STATUSES = frozenset(s for s in Status if s.is_gap)
+RUNNABLE_STATUSES = frozenset(s for s in Status if s.is_runnable)
 
 _U64 = 1 << 64
-_BUILT = frozenset({"success", "gate_failed"})
-
-
-@dataclass(frozen=True)
-class Facts:
-    rows: int
-    games: int
-    fingerprint: str
+_BUILT = frozenset(a for a in AttemptStatus if a.built)
+_FORCEABLE = frozenset({Status.COMPLETE, Status.NO_DATA, Status.UNAVAILABLE})
 
 
 @dataclass(frozen=True)
 class PartitionStatus:
     table: str
     game_date: date
-    status: str
+    status: Status
     reason: str = ""
     root_cause: tuple[str, date] | None = None
     input_fp: str = ""
+    code: Reason | None = None  # what code branches on; `reason` is for people
 
     @property
     def is_gap(self) -> bool:
@@ -157,9 +142,10 @@ def _last(seq: list[date], lo: date, hi: date) -> date | None:
 
 def _soft(st: PartitionStatus, out) -> bool:
     """A gap that rebuilding its stale root resolves (so downstream is stale, not blocked)."""
-    if st.status == "stale":
+    if st.status == Status.STALE:
         return True
-    return st.status == "blocked" and st.root_cause is not None and out[st.root_cause].status == "stale"
+    return (st.status == Status.BLOCKED and st.root_cause is not None
+            and out[st.root_cause].status == Status.STALE)
 
 
 def derive(
@@ -247,20 +233,20 @@ def _status(
     spec, name, d, calendar, game_index, series, out, tfacts, attempts, leases, holder,
     version, code_change, sched_table, in_feed,
 ) -> PartitionStatus:
-    def mk(status: str, reason: str = "", root=None, fp: str = "") -> PartitionStatus:
-        return PartitionStatus(name, d, status, reason, root, fp)
+    def mk(status: Status, code: Reason, reason: str = "", root=None, fp: str = "") -> PartitionStatus:
+        return PartitionStatus(name, d, status, reason, root, fp, code)
 
     lease = leases.get((name, d))
     if lease is not None and lease != holder:
-        return mk("running", f"leased by {lease}")
+        return mk(Status.RUNNING, Reason.LEASED, f"leased by {lease}")
     att = attempts.get((name, d))
 
     def behind(root: tuple[str, date], soft: bool) -> PartitionStatus:
         """Waiting on `root`. If only stale partitions stand in the way (a correction
         upstream) and this one was built, it is out of date too and is rebuilt after them."""
         if soft and getattr(att, "status", None) in _BUILT:
-            return mk("stale", f"input {root[0]} {root[1]} changed; rebuilt after it", root)
-        return mk("blocked", f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
+            return mk(Status.STALE, Reason.UPSTREAM_CHANGED, f"input {root[0]} {root[1]} changed; rebuilt after it", root)
+        return mk(Status.BLOCKED, Reason.WAITING, f"waiting for {root[0]} {root[1]} ({_root_status(out, root)})", root)
 
     day = calendar.days.get(d)
     season = calendar.season_of(d)
@@ -277,11 +263,11 @@ def _status(
         if expected == 0:
             scheduled = day.games(spec.season_types, False) if day else 0
             if scheduled and _final_only(spec):
-                return mk("no_data", "no games of this date are final yet")
-            return mk("no_data", "no games scheduled" if not day else "no games of this table's season types")
+                return mk(Status.NO_DATA, Reason.NOT_FINAL, "no games of this date are final yet")
+            return mk(Status.NO_DATA, Reason.NO_GAMES, "no games scheduled" if not day else "no games of this table's season types")
         idx = game_index.get(d)
         if spec.bootstrap_days and idx is not None and idx < spec.bootstrap_days:
-            return mk("bootstrap", f"game day {idx + 1} of {season}; needs {spec.bootstrap_days} days of history")
+            return mk(Status.BOOTSTRAP, Reason.BOOTSTRAP, f"game day {idx + 1} of {season}; needs {spec.bootstrap_days} days of history")
 
     # inputs: blocked when any partition in a window is a gap; fingerprint otherwise
     parts: list[str] = []
@@ -298,37 +284,38 @@ def _status(
     input_fp = hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
 
     if att is None:
-        return mk("never_ran", "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
+        return mk(Status.NEVER_RAN, Reason.NEVER_RAN, "never fetched" if spec.phase is Phase.SCRAPE else "no attempt recorded", fp=input_fp)
     status = att.status
-    if status == "running":
-        return mk("failed", f"interrupted: runner {att.holder} stopped mid-write (run {att.run_id})", fp=input_fp)
-    if status == "failed":
+    if status in (AttemptStatus.RUNNING, AttemptStatus.INTERRUPTED):  # no live lease: its holder stopped
+        return mk(Status.FAILED, Reason.INTERRUPTED, f"interrupted: runner {att.holder} stopped mid-write (run {att.run_id})", fp=input_fp)
+    if status == AttemptStatus.FAILED:
         what = "fetch failed" if spec.phase is Phase.SCRAPE else "failed"
-        return mk("failed", f"{what}: {att.error or 'unknown error'}", fp=input_fp)
-    if status == "unavailable":
-        return mk("unavailable", att.error or "source provides none", fp=input_fp)
+        return mk(Status.FAILED, Reason.ERROR, f"{what}: {att.error or 'unknown error'}", fp=input_fp)
+    if status == AttemptStatus.UNAVAILABLE:
+        return mk(Status.UNAVAILABLE, Reason.SOURCE_NONE, att.error or "source provides none", fp=input_fp)
     if att.code_version != version:
-        return mk("stale", code_change.reason(att.code_version), fp=input_fp)
+        return mk(Status.STALE, Reason.CODE_CHANGED, code_change.reason(att.code_version), fp=input_fp)
     if att.input_fp != input_fp:
-        return mk("stale", "an input partition changed since built", fp=input_fp)
-    if status == "gate_failed":
-        return mk("gate_failed", att.error or "gate failed", fp=input_fp)
+        return mk(Status.STALE, Reason.INPUT_CHANGED, "an input partition changed since built", fp=input_fp)
+    if status == AttemptStatus.GATE_FAILED:
+        return mk(Status.GATE_FAILED, Reason.GATE, att.error or "gate failed", fp=input_fp)
     if spec.phase is not Phase.SCRAPE:
         f = tfacts.get(d)
         have_fp = f.fingerprint if f is not None else None
         if (att.fingerprint or None) != have_fp and (att.rows or f is not None):
-            return mk("stale", "warehouse content changed outside fullcourt", fp=input_fp)
+            return mk(Status.STALE, Reason.CONTENT_CHANGED, "warehouse content changed outside fullcourt", fp=input_fp)
     rows = att.rows or 0
     games = att.games or 0
     if spec.expectation is Expectation.GAMES and expected and games < expected:
         what = "fetched" if spec.phase is Phase.SCRAPE else "built"
-        return mk("partial", f"{what} {games} of {expected} games", fp=input_fp)
+        return mk(Status.PARTIAL, Reason.SHORT, f"{what} {games} of {expected} games", fp=input_fp)
     if spec.expectation is Expectation.ROWS and expected and rows == 0:
         what = "fetched and empty" if spec.phase is Phase.SCRAPE else "built empty"
-        return mk("partial", f"{what}; schedule has {expected} games", fp=input_fp)
+        return mk(Status.PARTIAL, Reason.SHORT, f"{what}; schedule has {expected} games", fp=input_fp)
     if rows == 0:
-        return mk("no_data", "fetched and empty" if spec.phase is Phase.SCRAPE else "built, no rows", fp=input_fp)
-    return mk("complete", "fetched with data" if spec.phase is Phase.SCRAPE else "", fp=input_fp)
+        return mk(Status.NO_DATA, Reason.EMPTY, "fetched and empty" if spec.phase is Phase.SCRAPE else "built, no rows", fp=input_fp)
+    return mk(Status.COMPLETE, Reason.FETCHED if spec.phase is Phase.SCRAPE else Reason.BUILT,
+              "fetched with data" if spec.phase is Phase.SCRAPE else "", fp=input_fp)
 
 
 def _final_only(spec) -> bool:
@@ -390,10 +377,10 @@ def make_plan(
             if st is None:
                 continue
             if (st.status in RUNNABLE_STATUSES and not st.root_cause) or (
-                force and st.status in {"complete", "no_data", "unavailable"} and not _calendar_no_data(st)
+                force and st.status in _FORCEABLE and not _calendar_no_data(st)
             ):
                 ready.append(d)
-            elif st.status in ("blocked", "stale") and st.root_cause and (
+            elif st.status in (Status.BLOCKED, Status.STALE) and st.root_cause and (
                 st.root_cause in planned
                 or (st.root_cause[0] in wanted and statuses[st.root_cause].status in RUNNABLE_STATUSES)
             ):
@@ -407,4 +394,4 @@ def make_plan(
 
 
 def _calendar_no_data(st: PartitionStatus) -> bool:
-    return st.status == "no_data" and st.reason.startswith("no games")
+    return st.code in (Reason.NO_GAMES, Reason.NOT_FINAL)

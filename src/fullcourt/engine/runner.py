@@ -19,25 +19,33 @@ advanced day by day.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-from fullcourt.catalog.calendar import in_window
+from fullcourt.catalog.calendar import EASTERN, eastern_date, in_window
 from fullcourt.catalog.spec import Phase
 from fullcourt.engine import alerts as alerts_mod
 from fullcourt.engine.events import Bus, Event
 from fullcourt.engine.executor import Executor, Request, RunResult
 from fullcourt.engine.ledger import Ledger
+from fullcourt.warehouse.duck import Warehouse
 
-__all__ = ["EASTERN", "Runner", "TickReport", "eastern_date"]
+__all__ = ["Runner", "SimClock", "TickReport"]
 
-EASTERN = ZoneInfo("America/New_York")
+class SimClock:
+    """A clock the user advances: sources answer, and the runner plans, as of then."""
 
+    def __init__(self, start: datetime):
+        self.now = start
 
-def eastern_date(moment: datetime) -> date:
-    return moment.astimezone(EASTERN).date()
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, step: timedelta) -> None:
+        # wall-clock arithmetic in Eastern time: 09:00 stays 09:00 across DST changes
+        self.now = (self.now.astimezone(EASTERN) + step).astimezone(UTC)
 
 
 @dataclass
@@ -117,9 +125,37 @@ class Runner:
         report.interrupted = self.executor.stopping
         return report
 
+    def loop(
+        self,
+        warehouse: Warehouse,
+        *,
+        once: bool = False,
+        stop_at: datetime | None = None,
+        step: timedelta = timedelta(days=1),
+        pause: timedelta = timedelta(minutes=15),
+        on_tick: Callable[[TickReport], None] = lambda report: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Tick until `stop_at` (or once), letting go of the warehouse between ticks so a
+        `backfill --wait` on the same home takes its turn. A `SimClock` is advanced by
+        `step`; the wall clock is waited on for `pause`. The last tick always sweeps."""
+        while True:
+            warehouse.resume()
+            self.executor.refresh()
+            final = once or (stop_at is not None and self.clock() >= stop_at)
+            report = self.tick(sweep=True if final else None)
+            warehouse.suspend()
+            on_tick(report)
+            if final or report.interrupted:
+                return
+            if isinstance(self.clock, SimClock):
+                self.clock.advance(step)
+            else:
+                sleep(pause.total_seconds())
+
     def _sweep(self, today: date, report: TickReport) -> None:
         seasons = self.executor.calendar.seasons()
-        dates = [d for s in seasons for d in self.executor.calendar.dates(s) if d <= today]
+        dates = [d for d in self.executor.universe() if d <= today]
         if not dates:
             return
         result = self._run("run: sweep", self.catalog.names(), dates, report)
@@ -136,13 +172,7 @@ class Runner:
                 self.on_alert(alert)
 
     def _run(self, command: str, tables: list[str], dates: list[date], report: TickReport, force: bool = False) -> RunResult:
-        run_id = self.ledger.start_run(command, self.executor.holder)
-        try:
-            result = self.executor.run(Request(tuple(tables), tuple(dates), force), run_id)
-        except BaseException:
-            self.ledger.end_run(run_id, "crashed")
-            raise
-        self.ledger.end_run(run_id, "interrupted" if result.interrupted else "ok")
+        result = self.executor.execute(command, Request(tuple(tables), tuple(dates), force))
         report.written += result.written
         report.failed += result.failed
         return result

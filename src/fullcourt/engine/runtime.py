@@ -36,7 +36,7 @@ READER_GRACE = 10.0
 
 def load_catalog(spec: str | None = None) -> tuple[Catalog, dict]:
     """The catalog named by `module:attribute` (env FULLCOURT_CATALOG), default the real one."""
-    spec = spec or os.environ.get("FULLCOURT_CATALOG") or "fullcourt.catalog.tables:build_catalog"
+    spec = spec or os.environ.get("FULLCOURT_CATALOG") or "fullcourt.pipeline:build_catalog"
     module, _, attr = spec.partition(":")
     try:
         obj = getattr(importlib.import_module(module), attr or "build_catalog")

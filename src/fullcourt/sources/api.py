@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fullcourt import extras
 from fullcourt.sources import wire
 from fullcourt.sources.faults import FaultKind, FaultProfile, StatCorrection, utc_naive
 from fullcourt.sources.teams import BDL_IDS
@@ -428,8 +429,7 @@ def serve(
     Defaults: the simulated league of `seed` and the wall clock, so a scraper pointed at
     it sees tonight's games as scheduled until they end.
     """
-    import uvicorn
-
+    uvicorn = extras.need("uvicorn", "serve", "serving the simulated league")
     if league is None:
         from fullcourt.sources.sim import League as SimLeague
 

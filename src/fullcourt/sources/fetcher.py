@@ -74,7 +74,7 @@ class Fetcher:
     client: httpx.Client
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     buckets: Mapping[str, TokenBucket] = field(default_factory=dict)
-    keys: Mapping[str, str] = field(default_factory=dict)  # service -> API key
+    keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # service -> API key
     workers: int = 4
     clock: Callable[[], datetime] = _utcnow
     quarantine: ObjectStore | None = None  # where undecodable bodies are kept

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from fullcourt.files import write_atomic
 from fullcourt.sources.faults import utc_naive
 
 __all__ = ["ObjectStore"]
@@ -37,7 +37,7 @@ class ObjectStore:
     def put(self, source: str, game_date: date, fetched_at: datetime, body: bytes) -> str:
         """Store `body` atomically and return its key."""
         key = self.key(source, game_date, fetched_at)
-        _write_atomic(self.path(key), body)
+        write_atomic(self.path(key), body)
         return key
 
     def get(self, key: str) -> bytes:
@@ -63,20 +63,6 @@ class ObjectStore:
         target_key = f"quarantine/{key}"
         target = self.path(target_key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(target.with_name(target.name + ".reason.txt"), reason.encode() + b"\n")
+        write_atomic(target.with_name(target.name + ".reason.txt"), reason.encode() + b"\n")
         shutil.move(self.path(key), target)
         return target_key
-
-
-def _write_atomic(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

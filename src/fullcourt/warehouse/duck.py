@@ -13,7 +13,6 @@ import itertools
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,18 +22,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from fullcourt import errors
+from fullcourt.warehouse.facts import Facts
 
-__all__ = ["PartitionFacts", "Warehouse"]
+__all__ = ["Warehouse"]
 
 _U64 = 18446744073709551616
-_DECIMALS = 9
-
-
-@dataclass(frozen=True)
-class PartitionFacts:
-    rows: int
-    games: int
-    fingerprint: str
+_DECIMALS: int | None = 9  # None stores floats exactly as computed
 
 
 def _ident(name: str) -> str:
@@ -140,7 +133,7 @@ class Warehouse:
         cols = ", ".join(f"{_ident(c)} {_duck_type(t)}" for c, t in schema.items())
         self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {_ident(name)} ({cols})")
 
-    def facts(self, table: str, dates: Iterable[date] | None = None) -> dict[date, PartitionFacts]:
+    def facts(self, table: str, dates: Iterable[date] | None = None) -> dict[date, Facts]:
         """Rows, distinct games and a content fingerprint per date, in one grouped query."""
         if not self.has_table(table):
             return {}
@@ -162,7 +155,7 @@ class Warehouse:
         t0 = time.perf_counter()
         rows = self.sql(query, params)
         self._spent(t0)
-        return {d: PartitionFacts(int(n), int(g), f"{int(h):016x}") for d, n, g, h in rows}
+        return {d: Facts(int(n), int(g), f"{int(h):016x}") for d, n, g, h in rows}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -187,10 +180,11 @@ class Warehouse:
         )
         stage_cols = cur.execute(f"DESCRIBE {staged}").fetchall()
         floats = [name for name, typ, *_ in stage_cols if typ in ("DOUBLE", "FLOAT")]
-        if floats:
-            # A parallel sum depends on the order rows arrive in; rounding below any
-            # meaningful precision makes stored content, and so every fingerprint, a
-            # function of the data alone: an incremental run equals a one-shot rebuild.
+        if floats and _DECIMALS is not None:
+            # Stored to 9 decimals, below any meaningful precision. Rounding alone cannot
+            # make a fingerprint independent of batching (two sums an ulp apart may
+            # straddle a rounding boundary): processors aggregate exactly for that
+            # (`processors.analytics.sums`), and a stored value lands on their grid.
             sets = ", ".join(f"{_ident(c)} = round({_ident(c)}, {_DECIMALS})" for c in floats)
             cur.execute(f"UPDATE {staged} SET {sets}")
         began = False
@@ -236,9 +230,6 @@ class Warehouse:
         """Add to `query_seconds` (read by benchmarks); writes come from several threads."""
         with self._lock:
             self.query_seconds += time.perf_counter() - t0
-
-    def checkpoint(self) -> None:
-        self._cursor().execute("CHECKPOINT")
 
     def close(self) -> None:
         self._raw.close()

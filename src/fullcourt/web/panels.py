@@ -61,8 +61,7 @@ def runs(
         ended = r["ended_at"] or (now if running else None)
         row = {
             "run_id": r["run_id"], "command": r["command"], "holder": r["holder"],
-            "status": "running" if running else (
-                r["status"] if r["status"] != "running" else "died (holder gone)"),
+            "status": "running" if running else r["status"],
             "started_at": _iso(r["started_at"]), "ended_at": _iso(r["ended_at"]),
             "seconds": round(ended - r["started_at"], 1) if ended and r["started_at"] else None,
             "written": sum(p["written"] for p in ordered),

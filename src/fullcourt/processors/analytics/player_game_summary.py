@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Check, CoversSchedule, NullRate, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, CoversSchedule, NullRate, Range, Unique
+from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 
 __all__ = ["COLUMNS", "SPEC", "build"]
@@ -108,16 +109,17 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
         fga=rows.fg2a + rows.fg3a,
         reb=rows.oreb + rows.dreb,
     )
-    # Team totals of the same merged rows, so usage uses the numbers it is compared with.
+    # Team totals of the same merged rows, so usage uses the numbers it is compared with;
+    # exact sums (possessions FGA + 0.44 FTA + TOV in hundredths), whatever the row order.
+    rows = rows.mutate(_poss100=100 * rows.fga + 44 * rows.fta + 100 * rows.tov)
     team = rows.group_by(["game_id", "team"]).aggregate(
-        t_min=rows.minutes_played.sum(),
-        t_poss=(rows.fga + 0.44 * rows.fta + rows.tov).sum(),
+        t_min=sums.total(rows.minutes_played),
+        t_poss100=rows._poss100.sum(),
     )
     rows = rows.left_join(team, ["game_id", "team"]).drop("game_id_right", "team_right")
-    player_poss = rows.fga + 0.44 * rows.fta + rows.tov
     usage = ibis.ifelse(
-        (rows.minutes_played > 0) & (rows.t_poss > 0),
-        100.0 * player_poss * (rows.t_min / 5.0) / (rows.minutes_played * rows.t_poss),
+        (rows.minutes_played > 0) & (rows.t_poss100 > 0),
+        100.0 * rows._poss100 * (rows.t_min / 5.0) / (rows.minutes_played * rows.t_poss100),
         ibis.null("float64"),
     )
     sched = s.select(

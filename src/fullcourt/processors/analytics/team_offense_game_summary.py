@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Check, CoversSchedule, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, CoversSchedule, Range, Unique
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.possessions import BOX, TALLIES, both_sides
 

@@ -33,8 +33,8 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach, latest_before
 

@@ -15,8 +15,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog import gates
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine import gates
 from fullcourt.processors.export import documents
 
 __all__ = ["SPEC", "build"]

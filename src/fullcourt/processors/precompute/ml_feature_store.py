@@ -20,8 +20,8 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog.features import FEATURE_VERSION, FEATURES, INJURY_STATUS_CODES, ZONES
+from fullcourt.catalog.gates import Check, NullRate, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, NullRate, Range, Unique
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach
 

@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog.gates import Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Range, Unique
+from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach
 from fullcourt.processors.analytics.rates import ratio
@@ -71,18 +72,18 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
     )
     rows = attach(attach(rows, own, ["game_id", "team"]), opp, ["game_id", "opponent"])
 
-    out = rows.filter(rows.injury_status.isin(["out", "doubtful"]))
-    vac = out.group_by(["game_id", "team"]).aggregate(
-        vacated_usage=(out.usage_avg_season * out.min_avg_season / 240.0).sum()
+    # Usage vacated per absent player, summed exactly (on the grid of `sums`): a float sum
+    # over a group depends on the order its rows arrive in.
+    absent = rows.injury_status.isin(["out", "doubtful"])
+    rows = rows.mutate(
+        _vacates=ibis.ifelse(
+            absent, sums.fixed(rows.usage_avg_season * rows.min_avg_season / 240.0), 0
+        ).fill_null(0)
     )
+    vac = rows.group_by(["game_id", "team"]).aggregate(_vacated=rows._vacates.sum())
     rows = attach(rows, vac, ["game_id", "team"])
     # A player's own absence is not usage vacated for him.
-    mine = ibis.ifelse(
-        rows.injury_status.isin(["out", "doubtful"]),
-        (rows.usage_avg_season * rows.min_avg_season / 240.0).fill_null(0.0),
-        0.0,
-    )
-    vacated = (rows.vacated_usage.fill_null(0.0) - mine).cast("float64")
+    vacated = ((rows._vacated - rows._vacates) / sums.GRID).cast("float64")
 
     fatigue = (
         1.0

@@ -19,8 +19,9 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog.features import ZONES
+from fullcourt.catalog.gates import Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Range, Unique
+from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach, latest_before
 from fullcourt.processors.analytics.rates import ratio
@@ -53,23 +54,27 @@ def _history(p: ir.Table) -> ir.Table:
 
     season = ibis.window(group_by=by, order_by="game_date", rows=(None, 0))
     w5, w10, w20 = last(5), last(10), last(20)
+    # exact sums: a float mean over a window depends on the shape of the partition,
+    # which differs between a season built at once and one built month by month
     return p.select(
         "player_id", "season", "game_date",
-        pts_avg_last5=p.points.mean().over(w5),
-        pts_avg_last10=p.points.mean().over(w10),
-        pts_avg_last20=p.points.mean().over(w20),
-        pts_avg_season=p.points.mean().over(season),
-        pts_std_last10=p.points.std().over(w10),
-        pts_per_min_last10=ratio(p.points.sum().over(w10), p.minutes_played.sum().over(w10)),
-        min_avg_last5=p.minutes_played.mean().over(w5),
-        min_avg_last10=p.minutes_played.mean().over(w10),
-        min_avg_season=p.minutes_played.mean().over(season),
-        starter_rate_last10=p.starter.cast("float64").mean().over(w10),
-        usage_avg_last10=p.usage_est.mean().over(w10),
-        usage_avg_season=p.usage_est.mean().over(season),
-        fga_avg_last10=p.fga.mean().over(w10),
-        fg3a_avg_last10=p.fg3a.mean().over(w10),
-        fta_avg_last10=p.fta.mean().over(w10),
+        pts_avg_last5=sums.mean(p.points).over(w5),
+        pts_avg_last10=sums.mean(p.points).over(w10),
+        pts_avg_last20=sums.mean(p.points).over(w20),
+        pts_avg_season=sums.mean(p.points).over(season),
+        pts_std_last10=sums.std(p.points).over(w10),
+        pts_per_min_last10=ratio(
+            sums.total(p.points).over(w10), sums.total(p.minutes_played).over(w10)
+        ),
+        min_avg_last5=sums.mean(p.minutes_played).over(w5),
+        min_avg_last10=sums.mean(p.minutes_played).over(w10),
+        min_avg_season=sums.mean(p.minutes_played).over(season),
+        starter_rate_last10=sums.mean(p.starter).over(w10),
+        usage_avg_last10=sums.mean(p.usage_est).over(w10),
+        usage_avg_season=sums.mean(p.usage_est).over(season),
+        fga_avg_last10=sums.mean(p.fga).over(w10),
+        fg3a_avg_last10=sums.mean(p.fg3a).over(w10),
+        fta_avg_last10=sums.mean(p.fta).over(w10),
         games_played_season=p.game_id.count().over(season),
         last_played_date=p.game_date,
     )

@@ -20,8 +20,8 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog.features import ZONES
+from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach, latest_before, season_of
 from fullcourt.processors.analytics.rates import ratio

@@ -22,8 +22,9 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog.features import ZONES
+from fullcourt.catalog.gates import NullRate, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import NullRate, Range, Unique
+from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import latest_before
 from fullcourt.processors.analytics.rates import ratio
@@ -55,19 +56,23 @@ def _team_history(d: ir.Table) -> ir.Table:
     return d.select(
         "team", "season", "game_date",
         games_last10=d.game_id.count().over(w),
-        def_rating_last10=d.def_rating.mean().over(w),
-        pace_last10=d.pace.mean().over(w),
+        def_rating_last10=sums.mean(d.def_rating).over(w),
+        pace_last10=sums.mean(d.pace).over(w),
         **zone,
     )
 
 
 def _league_history(d: ir.Table) -> ir.Table:
-    """Per season and game date: league totals from opening night through that date."""
+    """Per season and game date: league totals from opening night through that date.
+
+    Pace and possessions are summed on the fixed grid of `sums`, so the daily totals and
+    their running sums are integers: exact, whatever the order of the rows.
+    """
     aggs: dict[str, ir.Value] = {
-        "_pace_sum": d.pace.sum(),
+        "_pace_sum": sums.fixed(d.pace).sum(),
         "_pace_n": d.pace.count(),
         "_pts": d.points_allowed.sum(),
-        "_poss": d.opp_possessions.sum(),
+        "_poss": sums.fixed(d.opp_possessions).sum(),
     }
     for z in ZONES:
         aggs[f"_lg_{z}_att"] = d[f"{z}_att_allowed"].sum()
@@ -77,8 +82,12 @@ def _league_history(d: ir.Table) -> ir.Table:
     cum = {c: daily[c].sum().over(upto) for c in aggs if c.startswith("_lg_")}
     return daily.select(
         "season", "game_date",
-        league_pace=ratio(daily._pace_sum.sum().over(upto), daily._pace_n.sum().over(upto)),
-        league_def_rating=100.0 * ratio(daily._pts.sum().over(upto), daily._poss.sum().over(upto)),
+        league_pace=ratio(
+            daily._pace_sum.sum().over(upto), daily._pace_n.sum().over(upto) * sums.GRID
+        ),
+        league_def_rating=100.0 * ratio(
+            daily._pts.sum().over(upto) * sums.GRID, daily._poss.sum().over(upto)
+        ),
         **cum,
     )
 

@@ -24,9 +24,9 @@ import ibis
 import ibis.expr.types as ir
 
 from fullcourt.catalog import features as catalog_features
+from fullcourt.catalog import gates
+from fullcourt.catalog.context import BuildContext
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine import gates
-from fullcourt.engine.context import BuildContext
 from fullcourt.errors import ModelError
 from fullcourt.models import walkforward
 from fullcourt.models.bundle import SYSTEMS

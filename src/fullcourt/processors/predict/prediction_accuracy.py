@@ -16,8 +16,9 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from fullcourt.catalog import gates
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine import gates
+from fullcourt.processors.analytics import sums
 
 __all__ = ["CARD", "SPEC", "build", "payout", "scorecard"]
 
@@ -102,16 +103,17 @@ SPEC = TableSpec(
 
 def scorecard(acc: ir.Table, by: list[str]) -> ir.Table:
     """Graded counts, MAE, hit rate and ROI per `by` (which should include `system`): the one
-    summary the grade report and the exported scorecards both read."""
+    summary the grade report and the exported scorecards both read. MAE and profit are
+    exact sums (`sums`), so a scorecard does not depend on the order rows are added in."""
     bet = (acc.result != "NO_BET").cast("int64")
     g = acc.group_by(by).aggregate(
         graded=acc.count(),
-        mae=acc.abs_error.mean(),
+        mae=sums.mean(acc.abs_error),
         bets=bet.sum(),
         wins=(acc.result == "WIN").cast("int64").sum(),
         losses=(acc.result == "LOSS").cast("int64").sum(),
         pushes=(acc.result == "PUSH").cast("int64").sum(),
-        profit=acc.profit.sum().fill_null(0.0),
+        profit=sums.total(acc.profit).fill_null(0.0),
     )
     decided = g.wins + g.losses
     return g.mutate(

@@ -12,8 +12,8 @@ from datetime import date
 
 import pyarrow as pa
 
+from fullcourt.catalog.gates import Check, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Unique
 from fullcourt.processors.raw.payload import Model, decode, dedupe, invalid, to_table
 
 __all__ = ["SPEC", "build"]

@@ -13,8 +13,8 @@ from datetime import date
 import pyarrow as pa
 
 from fullcourt.catalog.calendar import season_name
+from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.raw.payload import (
     Model,
     clean_name,

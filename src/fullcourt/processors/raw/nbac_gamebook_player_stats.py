@@ -12,8 +12,8 @@ from datetime import date
 
 import pyarrow as pa
 
+from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.raw.payload import (
     Model,
     clean_name,

@@ -12,8 +12,8 @@ from datetime import date, datetime
 import pyarrow as pa
 
 from fullcourt.catalog.features import INJURY_STATUS_CODES
+from fullcourt.catalog.gates import Check, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Unique
 from fullcourt.processors.raw.payload import (
     Model,
     clean_name,

@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
+from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
-from fullcourt.engine.gates import Check, Range, Unique
 from fullcourt.processors.raw.payload import Model, clean_name, decode, invalid, to_table, utc
 from fullcourt.sources.teams import tricode_of_name
 

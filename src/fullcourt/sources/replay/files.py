@@ -45,6 +45,7 @@ import pyarrow as pa
 
 from fullcourt import errors
 from fullcourt.catalog import calendar as catalog_calendar
+from fullcourt.catalog.calendar import EASTERN, eastern_date
 from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 from fullcourt.sources.replay import names
 from fullcourt.sources.teams import tricode_of_name
@@ -60,7 +61,6 @@ __all__ = [
     "normal_game_id",
 ]
 
-EASTERN = ZoneInfo("America/New_York")
 DEFAULT_TIPOFF = time(19, 0)  # US/Eastern, for a game no line quotes
 SNAPSHOT_LEAD = timedelta(hours=1)
 MARKET = "player_points"
@@ -108,12 +108,6 @@ def normal_game_date(text: object) -> date:
         except ValueError:
             continue
     raise ValueError(f"unreadable game date {text!r}")
-
-
-def eastern_date(moment_utc: datetime) -> date:
-    """The US/Eastern calendar date of a UTC instant (naive input is UTC)."""
-    aware = moment_utc if moment_utc.tzinfo else moment_utc.replace(tzinfo=ZoneInfo("UTC"))
-    return aware.astimezone(EASTERN).date()
 
 
 def _default_tipoff(day: date) -> datetime:

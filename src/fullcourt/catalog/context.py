@@ -26,11 +26,3 @@ class BuildContext:
     def models_dir(self) -> Path:
         return self.home / "models"
 
-    @property
-    def exports_dir(self) -> Path:
-        return self.home / "exports"
-
-    @property
-    def oracle_dir(self) -> Path:
-        """Truth written by the simulator for evaluation only; no processor reads it."""
-        return self.home / "oracle"

@@ -1,8 +1,10 @@
-"""The real catalog: every table of phases 1-6, collected from the modules that build them.
+"""The real pipeline: every table of phases 1-6, collected from the modules that build them.
 
 Each processor module declares its own `SPEC` beside its `build`, so the promise made
 about a table (inputs, windows, keys, gates) is read next to the code that keeps it.
 This module only lists them, in phase order, and hands the sources' wiring to the engine.
+It sits above `catalog/` (which defines what a table is and never imports a processor
+or a source) and beside `engine/`, which loads it by name (`FULLCOURT_CATALOG`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fullcourt.catalog.schemas import RAW_SCHEMAS
 from fullcourt.catalog.spec import TableSpec
 from fullcourt.processors.raw import TABLE_MODULES as RAW_MODULES
 
-__all__ = ["MODULES", "build_catalog", "specs"]
+__all__ = ["MODULES", "RAW_SCHEMAS", "build_catalog", "specs"]
 
 MODULES: dict[str, tuple[str, ...]] = {
     "raw": RAW_MODULES,
@@ -57,7 +59,3 @@ def _wiring(home, clock=None) -> dict:
 def build_catalog() -> tuple[Catalog, dict]:
     return Catalog(specs(), schedule="nbac_schedule"), {"wiring": _wiring}
 
-
-def build_through_analytics() -> tuple[Catalog, dict]:
-    """Phases 1-3 only (tests and benchmarks of the lower layers)."""
-    return Catalog(specs(("raw", "analytics")), schedule="nbac_schedule"), {"wiring": _wiring}
