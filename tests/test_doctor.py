@@ -102,9 +102,10 @@ def test_an_unreachable_provider_fails_with_the_fix(tmp_path, monkeypatch):
 
 
 def _real_wiring() -> dict:
-    from fullcourt.catalog import tables
+    """The real catalog's extras: its sources' wiring."""
+    from fullcourt.engine.runtime import load_catalog
 
-    return {"wiring": tables._wiring}
+    return load_catalog("fullcourt.pipeline:build_catalog")[1]
 
 
 def test_usage_errors_are_one_line_exit_2(tmp_path):
