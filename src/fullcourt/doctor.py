@@ -141,8 +141,12 @@ def _ledger(home: Home) -> Check:
     finally:
         ledger.close()
     if problems:
-        return Check("ledger", False, f"schema behind: {'; '.join(problems)}",
-                     "run any writing command (`fullcourt heal --dry-run` does not) to migrate it")
+        # a writer migrates an older ledger as it opens it; only one it cannot write stays behind
+        if not os.access(home.ledger_path, os.W_OK):
+            return Check("ledger", False, f"schema behind ({'; '.join(problems)}) and not writable",
+                         f"make {home.ledger_path} writable: the next run migrates it")
+        return Check("ledger", True, f"{home.ledger_path.name} readable; schema older than this "
+                     f"code ({'; '.join(problems)}): the next run migrates it")
     when = (
         f", last run {last[0]['run_id']} ({last[0]['command']}, {last[0]['status']})" if last else ""
     )
@@ -313,13 +317,14 @@ def _code(rt: Runtime) -> Check:
     changed = sorted(t for t, versions in built.items() if t in now and versions - {now[t]})
     if not changed:
         return Check("code", True, "no code change since the last run" if built else "nothing built yet")
-    stale = sum(
-        1 for st in rt.statuses().values() if st.status == "stale" and st.code is Reason.CODE_CHANGED
-    )
+    statuses = rt.statuses()
+    own = {k for k, st in statuses.items() if st.status == "stale" and st.code is Reason.CODE_CHANGED}
+    behind = sum(1 for k, st in statuses.items() if k not in own and st.is_gap and st.root_cause in own)
     shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
     return Check("code", True, f"{len(changed)} tables changed since last built ({shown}): "
-                 f"{stale:,} partitions stale, rebuilt by the next run",
-                 data={"tables": changed, "stale_partitions": stale})
+                 f"{len(own):,} partitions stale by their code and {behind:,} more behind them, "
+                 "rebuilt by the next run",
+                 data={"tables": changed, "stale_partitions": len(own), "behind": behind})
 
 
 def _plan(rt: Runtime, request: DoctorRequest) -> Check:
@@ -332,7 +337,7 @@ def _plan(rt: Runtime, request: DoctorRequest) -> Check:
     plan = make_plan(rt.catalog, statuses, tables, dates, request.force)
     seconds = _estimate(rt.catalog, plan, ledger_reports.timings(rt.ledger))
     per_phase: dict[str, int] = {}
-    for step in plan.steps:
+    for step in sorted(plan.steps, key=lambda st: st.phase.order):
         per_phase[step.phase.value] = per_phase.get(step.phase.value, 0) + len(step.dates) + len(step.waiting)
     if not plan.partitions:
         return Check("plan", True, f"nothing to do for {_span(dates)}: every partition is built or by design")

@@ -176,7 +176,7 @@ class SeasonSummary:
             for s in ("bootstrap", "unavailable", "no_data"):
                 if by.get(s):
                     pieces.append(f"{by[s]:,} {s.replace('_', '-')} date{'s' if by[s] != 1 else ''}")
-            text = f"{layer} " + " + ".join(p for p in pieces if p)
+            text = f"{layer} " + (" + ".join(p for p in pieces if p) or "none complete")
             none_of = self.unavailable.get(layer, {})
             if none_of:
                 text += f" ({', '.join(sorted(none_of))} unavailable)"
