@@ -86,11 +86,10 @@ def create_app(home: Home, catalog_spec: str | None = None, view: HomeView | Non
             view.statuses(season), rt.ledger, table, day))
 
     def runs_data(request: Request) -> dict[str, Any]:
-        def compute(rt):
-            live = rt.ledger.active_runs()
-            statuses = view.statuses(None) if live else None
-            return panels.runs(rt.catalog, rt.ledger, statuses)
-        return {**view.memo("runs", compute), "note": view.note}
+        # not memoized: a run in flight advances its elapsed time, rate and ETA every second
+        rt = view.runtime()
+        statuses = view.statuses(None) if rt.ledger.active_runs() else None
+        return {**panels.runs(rt.catalog, rt.ledger, statuses), "note": view.note}
 
     def gaps_data(request: Request) -> dict[str, Any]:
         q = request.query_params
