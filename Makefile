@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOME_DIR ?= ./fullcourt-home
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test test-fast lint bench ci-deps clean
+.PHONY: demo web test test-fast lint bench ci-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-serve: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[serve]'
+	@touch $@ $(VENV)/.installed
+
 demo: $(VENV)/.installed
 	$(BIN)/fullcourt --home $(HOME_DIR) demo
+
+# The read-only dashboard of the demo home on http://127.0.0.1:8766
+web: $(VENV)/.installed-serve
+	$(BIN)/fullcourt --home $(HOME_DIR) web
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
