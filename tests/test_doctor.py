@@ -112,3 +112,20 @@ def test_usage_errors_are_one_line_exit_2(tmp_path):
     proc = run_cli("doctor", "--start", "2024-01-10", "--end", "2024-01-01", home=tmp_path / "h", env=ENV)
     assert proc.returncode == 2
     assert len([x for x in proc.stderr.splitlines() if x.strip()]) == 1
+
+
+def test_an_older_ledger_schema_is_named_and_left_to_the_next_run(tmp_path, home):
+    import shutil
+    import sqlite3
+
+    old = tmp_path / "old"
+    shutil.copytree(home, old)
+    db = sqlite3.connect(old / "ledger.sqlite")
+    db.execute("DROP TABLE code_versions")
+    db.commit()
+    db.close()
+    before = digest(old)
+    ledger = _checks(run_cli("doctor", "--json", home=old, env=ENV))["ledger"]
+    assert ledger["ok"] and "table code_versions missing" in ledger["detail"]
+    assert "the next run migrates it" in ledger["detail"]
+    assert digest(old) == before
