@@ -84,7 +84,7 @@ def test_the_process_environment_is_the_default(home, monkeypatch):
         ("[sources]\ntimeout = 0\n", {}, "{file}: sources.timeout must be a number > 0 (seconds), got 0"),
         ('[sources]\nurl = "ftp://x"\n', {}, '{file}: sources.url must be an http(s):// URL, got "ftp://x"'),
         ("[sources]\nrepaly = 1\n", {}, "{file}: unknown key sources.repaly (known: key, rate, replay, seed, timeout, url)"),
-        ("[source]\nseed = 1\n", {}, "{file}: unknown key source (known: sources)"),
+        ("[source]\nseed = 1\n", {}, "{file}: unknown key source (known: ledger, sources, warehouse)"),
         ("sources = 3\n", {}, "{file}: sources must be a table ([sources]), got an integer"),
         ("[sources]\nrate = fast\n", {}, "{file}: line 2 (sources.rate) is not valid TOML"),
         ("", {"FULLCOURT_SIM_SEED": "seven"}, "environment FULLCOURT_SIM_SEED: sources.seed must be an integer"),

@@ -43,7 +43,7 @@ from fullcourt.engine.planner import (
 )
 from fullcourt.engine.progress import Progress, Silent
 from fullcourt.files import write_atomic
-from fullcourt.warehouse.duck import Warehouse
+from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["Executor", "Outcome", "RunResult", "Request"]
 
@@ -479,10 +479,7 @@ class Executor:
         self.ledger.finish(batch, scrape, {d: ("failed", None, None, None, reasons[d]) for d in ds})
 
     def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
-        rows = self.wh.sql(
-            f'SELECT path, payload FROM "{spec.name}" WHERE game_date IN (SELECT unnest(?::DATE[]))',
-            [dates],
-        )
+        rows = self.wh.partition_rows(spec.name, dates, ("path", "payload"))
         root = self.home.exports
         for path, payload in rows:
             write_atomic(root / path, payload, durable=False)  # rebuilt from the warehouse
