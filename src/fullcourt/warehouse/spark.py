@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -68,7 +69,7 @@ def session(master: str, location: Path):
         cores = _cores(master)
         if master.startswith("local"):
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local driver stays on loopback
-        quiet = _log_config(location / "_spark")
+        quiet = _log_config(Path(tempfile.gettempdir()))
         builder = (
             SparkSession.builder.master(master)
             .appName("fullcourt")
@@ -91,7 +92,7 @@ def session(master: str, location: Path):
 
 def _log_config(folder: Path) -> Path:
     """A log4j2 configuration that lets only errors through (Spark's default is chatty)."""
-    target = folder / "log4j2.properties"
+    target = folder / "fullcourt-spark-log4j2.properties"
     if not target.is_file():
         write_atomic(target, "rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
                      "appender.console.type = Console\nappender.console.name = console\n"
@@ -326,7 +327,7 @@ class Warehouse:
         cutoff = time.time() - GRACE
         for e in entries:
             stem = e.name.removesuffix(".parquet")
-            if stem == current or stem == live:
+            if stem in (current, live):
                 continue
             with contextlib.suppress(FileNotFoundError):
                 if e.stat().st_mtime < cutoff:
