@@ -85,7 +85,7 @@ def test_same_pipeline_same_facts_and_decisions_on_duckdb_and_spark(tmp_path, ti
             assert first.gaps(TABLES, DATES) == [], name
             built = decisions(rt), measured(rt)
             tiny_env.setenv("TINY_CORRECTION", GAME_DAYS[10].isoformat())  # a stat correction
-            rt.executor.execute("test", Request(("games",), DATES))
+            rt.executor.execute("test", Request(("games",), (GAME_DAYS[10],), force=True))
             rt.executor.refresh()
             corrected = decisions(rt)
             seen[name] = (before, built, corrected, first.written)
@@ -129,22 +129,22 @@ def check_partitions(home: Path) -> dict[str, int]:
 
 def test_sigkill_of_the_spark_driver_mid_write_leaves_whole_partitions(tmp_path):
     home = tmp_path / "home"
-    env = spark_env(home, {"TINY_BATCH": "2", "TINY_SLOW": "0.5"})
+    env = spark_env(home, {"TINY_BATCH": "20"})
     proc = subprocess.Popen(
         [sys.executable, "-m", "fullcourt.cli", "backfill", "--season", "2023-24"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
     )
-    live = home / "spark-warehouse" / "scores" / "_live"
+    live = home / "spark-warehouse" / "games" / "_live"
     deadline = time.monotonic() + 300
     while proc.poll() is None and time.monotonic() < deadline:
-        if live.is_dir() and len([p for p in live.iterdir() if not p.name.startswith(".")]) >= 5:
+        if live.is_dir() and len([p for p in live.iterdir() if not p.name.startswith(".")]) >= 3:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the backfill ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = check_partitions(home)
-    assert 0 < partial["scores"] < 2 * len(tiny_catalog.GAMES)
+    assert 0 < partial["games"] < len(tiny_catalog.GAMES)  # killed inside the games phase
 
     done = run_cli("backfill", "--season", "2023-24", home=home, env=spark_env(home), timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -162,7 +162,7 @@ def test_sigkill_of_the_spark_driver_mid_write_leaves_whole_partitions(tmp_path)
 @pytest.mark.postgres
 def test_two_backfills_at_once_on_one_spark_and_postgres_home(tmp_path, postgres_url):
     home = tmp_path / "home"
-    env = spark_env(home, {"FULLCOURT_LEDGER": postgres_url, "TINY_BATCH": "4", "TINY_SLOW": "0.2"})
+    env = spark_env(home, {"FULLCOURT_LEDGER": postgres_url, "TINY_BATCH": "60"})
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "fullcourt.cli", "backfill", "--season", "2023-24"],
