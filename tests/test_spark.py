@@ -127,7 +127,18 @@ def check_partitions(home: Path) -> dict[str, int]:
     return out
 
 
-def test_sigkill_of_the_spark_driver_mid_write_leaves_whole_partitions(tmp_path):
+def no_gaps(home: Path, monkeypatch, extra: dict | None = None) -> list:
+    """The gaps a reader of the home sees, with the runners' settings."""
+    for k, v in {**SPARK, **(extra or {})}.items():
+        monkeypatch.setenv(k, v)
+    rt = open_reader(Home(home), TINY)
+    try:
+        return [s for s in rt.statuses(["2023-24"]).values() if s.is_gap]
+    finally:
+        rt.close()
+
+
+def test_sigkill_of_the_spark_driver_mid_write_leaves_whole_partitions(tmp_path, monkeypatch):
     home = tmp_path / "home"
     env = spark_env(home, {"TINY_BATCH": "20"})
     proc = subprocess.Popen(
@@ -151,16 +162,11 @@ def test_sigkill_of_the_spark_driver_mid_write_leaves_whole_partitions(tmp_path)
     rows = check_partitions(home)
     assert rows == {"games": len(tiny_catalog.GAMES), "scores": 2 * len(tiny_catalog.GAMES),
                     "form": rows["form"]} and rows["form"] > 0  # fmt: skip
-    rt = open_reader(Home(home), TINY)
-    try:
-        gaps = [s for s in rt.statuses(["2023-24"]).values() if s.is_gap]
-        assert gaps == []
-    finally:
-        rt.close()
+    assert no_gaps(home, monkeypatch) == []
 
 
 @pytest.mark.postgres
-def test_two_backfills_at_once_on_one_spark_and_postgres_home(tmp_path, postgres_url):
+def test_two_backfills_at_once_on_one_spark_and_postgres_home(tmp_path, postgres_url, monkeypatch):
     home = tmp_path / "home"
     env = spark_env(home, {"FULLCOURT_LEDGER": postgres_url, "TINY_BATCH": "60"})
     procs = [
@@ -188,8 +194,4 @@ def test_two_backfills_at_once_on_one_spark_and_postgres_home(tmp_path, postgres
     assert written and max(written.values()) == 1, [k for k, n in written.items() if n > 1][:5]
     assert len(holders) >= 1
     check_partitions(home)
-    rt = open_reader(Home(home), TINY)
-    try:
-        assert [s for s in rt.statuses(["2023-24"]).values() if s.is_gap] == []
-    finally:
-        rt.close()
+    assert no_gaps(home, monkeypatch, {"FULLCOURT_LEDGER": postgres_url}) == []
