@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,spark,postgres]'
 	@touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-serve: pyproject.toml | $(BIN)/python
@@ -33,7 +33,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not slow and not server"
+	$(BIN)/python -m pytest -q -m "not slow and not server and not spark and not postgres"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -41,17 +41,22 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
 
-# Servers the real-broker tests start themselves, and the browser the dashboard test
-# drives (each skipped with a reason when absent).
+# What the real-server tests need (each is skipped with a reason when absent): Redis for
+# the event bus, a Java runtime for Spark (pyspark comes with the [spark] extra), the
+# PostgreSQL server binaries (the tests start throwaway servers themselves) and the
+# browser the dashboard test drives.
 ci-deps:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; } \
-	  || echo "redis-server could not be installed: the Redis Streams tests will be skipped"; }
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; } \
-	  || echo "chromium could not be installed: the dashboard browser test will be skipped"; }
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); need=""; \
+	command -v redis-server >/dev/null 2>&1 || need="$$need redis-server"; \
+	command -v java >/dev/null 2>&1 || need="$$need openjdk-17-jre-headless"; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
+	  || need="$$need postgresql-15"; \
+	if [ -n "$$need" ]; then \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; } \
+	  || echo "could not install$$need: the tests that need them will be skipped"; \
+	fi; \
+	id postgres >/dev/null 2>&1 || $$SUDO useradd --system --no-create-home postgres 2>/dev/null || true
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache

@@ -67,3 +67,23 @@ def run_cli(
         [sys.executable, "-m", "fullcourt.cli", *args],
         env=full_env, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL server per test process (skips when none can start)."""
+    from tests.resources import servers
+
+    server, why = servers.start_postgres()
+    if server is None:
+        pytest.skip(why)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A fresh database on the throwaway server, for one test."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    name += f"_{os.getpid()}"
+    return postgres_server.create_database(name)

@@ -69,6 +69,18 @@ def test_the_environment_wins_over_the_file(home, tmp_path):
     assert settings.load(home, environ=env_replay).sources.replay == Path("rel/dir")  # not the home's
 
 
+def test_scale_out_settings_default_to_duckdb_and_sqlite_and_anchor_to_the_home(home):
+    got = settings.load(home, environ={})
+    assert (got.warehouse.engine, got.warehouse.master, got.ledger) == ("duckdb", None, None)
+    write(home, 'ledger = "shared/ledger.sqlite"\n\n[warehouse]\nengine = "spark"\n'
+                'master = "local[2]"\nlocation = "spark"\n')  # fmt: skip
+    got = settings.load(home, environ={})
+    assert got.warehouse.location == home.root / "spark"
+    assert got.ledger == str(home.root / "shared/ledger.sqlite")
+    url = "postgresql://fc@127.0.0.1:5432/fc"
+    assert settings.load(home, environ={"FULLCOURT_LEDGER": url}).ledger == url
+
+
 def test_the_process_environment_is_the_default(home, monkeypatch):
     write(home, "[sources]\nseed = 11\n")
     monkeypatch.setenv("FULLCOURT_SIM_SEED", "5")
@@ -84,8 +96,12 @@ def test_the_process_environment_is_the_default(home, monkeypatch):
         ("[sources]\ntimeout = 0\n", {}, "{file}: sources.timeout must be a number > 0 (seconds), got 0"),
         ('[sources]\nurl = "ftp://x"\n', {}, '{file}: sources.url must be an http(s):// URL, got "ftp://x"'),
         ("[sources]\nrepaly = 1\n", {}, "{file}: unknown key sources.repaly (known: key, rate, replay, seed, timeout, url)"),
-        ("[source]\nseed = 1\n", {}, "{file}: unknown key source (known: sources)"),
+        ("[source]\nseed = 1\n", {}, "{file}: unknown key source (known: ledger, sources, warehouse)"),
         ("sources = 3\n", {}, "{file}: sources must be a table ([sources]), got an integer"),
+        ('[warehouse]\nengine = "oracle"\n', {}, '{file}: warehouse.engine must be "duckdb" or "spark", got "oracle"'),
+        ('[warehouse]\nmaster = "foo"\n', {}, "{file}: warehouse.master must be a Spark master"),
+        ('ledger = "mysql://x"\n', {}, '{file}: ledger must be a file path or a postgresql:// URL, got "mysql://x"'),
+        ("", {"FULLCOURT_WAREHOUSE_ENGINE": "dask"}, "environment FULLCOURT_WAREHOUSE_ENGINE: warehouse.engine must be"),
         ("[sources]\nrate = fast\n", {}, "{file}: line 2 (sources.rate) is not valid TOML"),
         ("", {"FULLCOURT_SIM_SEED": "seven"}, "environment FULLCOURT_SIM_SEED: sources.seed must be an integer"),
         ('[sources]\nreplay = "/r"\n', {"FULLCOURT_SOURCE_URL": "https://x.test"},

@@ -12,6 +12,13 @@ expects — never a traceback, never a value silently truncated or ignored:
     rate = 20                          # requests per second
     timeout = 20                       # seconds per request
 
+    ledger = "postgresql://user@db.example/fullcourt"  # FULLCOURT_LEDGER; default ledger.sqlite
+
+    [warehouse]
+    engine = "spark"                   # FULLCOURT_WAREHOUSE_ENGINE: duckdb (default) or spark
+    master = "local[2]"                # FULLCOURT_SPARK_MASTER: any Spark master URL
+    location = "/data/spark-warehouse" # FULLCOURT_WAREHOUSE_LOCATION; default <home>/spark-warehouse
+
 The environment wins over the file; a variable set to the empty string puts its key
 back to the default whatever the file says (that is how `fullcourt --source sim`
 overrides a recorded replay folder for one invocation). A relative `replay` folder in
@@ -36,7 +43,7 @@ import typing
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -64,6 +71,7 @@ __all__ = [
     "ProviderSettings",
     "Settings",
     "SourceSettings",
+    "WarehouseSettings",
     "load",
     "path",
     "save",
@@ -77,6 +85,10 @@ ENVIRONMENT: dict[str, str] = {
     "FULLCOURT_SOURCE_KEY": "sources.key",
     "FULLCOURT_SIM_SEED": "sources.seed",
     "FULLCOURT_REPLAY_DIR": "sources.replay",
+    "FULLCOURT_LEDGER": "ledger",
+    "FULLCOURT_WAREHOUSE_ENGINE": "warehouse.engine",
+    "FULLCOURT_SPARK_MASTER": "warehouse.master",
+    "FULLCOURT_WAREHOUSE_LOCATION": "warehouse.location",
 }
 
 _MODEL = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
@@ -121,12 +133,42 @@ class SourceSettings(ProviderSettings):
         return self
 
 
+class WarehouseSettings(BaseModel):
+    """`[warehouse]`: which engine holds the tables. DuckDB (one file, one process at a
+    time) by default; Spark (`local[N]` or any master) when several runners share a home."""
+
+    model_config = _MODEL
+
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description='"duckdb" or "spark"'
+    )
+    master: StrictStr | None = Field(
+        None, pattern=r"^(local(\[(\d+|\*)\])?|(spark|yarn|k8s)\S*)$",
+        description='a Spark master such as "local[2]" or "spark://host:7077"',
+    )
+    location: Path | None = Field(None, description="a folder path string (Spark's tables)")
+
+    @field_validator("location", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if value == "":
+            raise PydanticCustomError("empty", "an empty folder path")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything `settings.toml` and the environment can set; build it with `load(home)`."""
 
     model_config = SettingsConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
+    # The run ledger: a file path (relative to the home) or a postgresql:// URL for several
+    # runners on several machines. None: `ledger.sqlite` in the home.
+    ledger: StrictStr | None = Field(
+        None, pattern=r"^(postgres(ql)?://\S+|[^:]+)$",
+        description="a file path or a postgresql:// URL",
+    )
     sources: SourceSettings = Field(default_factory=SourceSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -212,7 +254,7 @@ def _validated(home: Home, data: dict[str, Any], environ: Mapping[str, str]) -> 
     data = _anchored(data, home)
     strange = sorted(k for k in data if k.startswith("_"))  # would reach BaseSettings' options
     if strange:
-        raise errors.SettingsError(f"settings {file}: unknown key {strange[0]} (known: sources)")
+        raise errors.SettingsError(f"settings {file}: unknown key {strange[0]} (known: {', '.join(sorted(Settings.model_fields))})")
     token = _ENVIRON.set(environ)
     try:
         return Settings(**data)
@@ -236,11 +278,16 @@ def _read(file: Path) -> dict[str, Any]:
 
 
 def _anchored(data: dict[str, Any], home: Home) -> dict[str, Any]:
-    """The file's relative replay folder made relative to the home, not the working dir."""
-    sources = data.get("sources")
-    if isinstance(sources, dict) and isinstance(sources.get("replay"), str) and sources["replay"]:
-        replay = home.root / Path(sources["replay"]).expanduser()
-        data = {**data, "sources": {**sources, "replay": str(replay)}}
+    """The file's relative folders (replay, Spark location, ledger file) made relative to
+    the home, not the working dir."""
+    for table, key in (("sources", "replay"), ("warehouse", "location")):
+        section = data.get(table)
+        if isinstance(section, dict) and isinstance(section.get(key), str) and section[key]:
+            folder = home.root / Path(section[key]).expanduser()
+            data = {**data, table: {**section, key: str(folder)}}
+    ledger = data.get("ledger")
+    if isinstance(ledger, str) and ledger and "://" not in ledger:
+        data = {**data, "ledger": str(home.root / Path(ledger).expanduser())}
     return data
 
 

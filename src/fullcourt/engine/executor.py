@@ -38,12 +38,13 @@ from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import (
     Facts,
     PartitionStatus,
+    Status,
     derive,
     make_plan,
 )
 from fullcourt.engine.progress import Progress, Silent
 from fullcourt.files import write_atomic
-from fullcourt.warehouse.duck import Warehouse
+from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["Executor", "Outcome", "RunResult", "Request"]
 
@@ -116,6 +117,7 @@ class Executor:
         self._stop = threading.Event()
         self._lock = threading.Lock()  # guards _facts, updated by a level's worker threads
         self._run_id = "adhoc"
+        self._planned_at = 0.0
         self._facts: dict[str, dict[date, Facts]] | None = None
         self._calendar: Calendar | None = None
         self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
@@ -196,7 +198,13 @@ class Executor:
         restore = self._install_sigint()
         started: dict[str, float] = {}
         try:
+            shared = getattr(self.wh, "shared", False)
+            rounds = 0
             while not self._stop.is_set():
+                if shared and rounds:
+                    self.refresh()  # other runners write the same warehouse meanwhile
+                rounds += 1
+                self._planned_at = time.time()
                 statuses = self.statuses(seasons)
                 plan = make_plan(self.catalog, statuses, request.tables, request.dates, request.force)
                 self._progress_plan(plan, statuses, started)
@@ -206,6 +214,9 @@ class Executor:
                     if ds:
                         ready[step.table] = ds
                 if not ready:
+                    if shared and self._others_at_work(statuses, request):
+                        self._stop.wait(1.0)  # another runner holds what is left: wait for it
+                        continue
                     break
                 # phase by phase (validation between phases), level by level within one
                 rank = {t: (self.catalog[t].phase.order, self.catalog.levels[t]) for t in ready}
@@ -281,6 +292,10 @@ class Executor:
             return
         spec = self.catalog[table]
         granted = self.ledger.acquire(self.holder, table, dates, self.lease_ttl)
+        done = self._done_elsewhere(table, granted)
+        if done:  # another runner built them after this plan was made: plan again first
+            self.ledger.release(self.holder, table, done)
+            granted = [d for d in granted if d not in set(done)]
         if not granted:
             return
         try:
@@ -288,6 +303,22 @@ class Executor:
         finally:
             self.ledger.release(self.holder, table, granted)
         self.progress.advance(f"phase {spec.phase.value}", len(granted))
+
+    def _others_at_work(self, statuses, request: Request) -> bool:
+        """Whether another runner holds a lease on a partition this request covers."""
+        tables, dates = set(request.tables), set(request.dates)
+        return any(
+            s.status is Status.RUNNING for (t, d), s in statuses.items() if t in tables and d in dates
+        )
+
+    def _done_elsewhere(self, table: str, dates: list[date]) -> list[date]:
+        """Dates another holder finished since this round's plan (several runners)."""
+        latest = self.ledger.latest([table])
+        return [
+            d for d in dates
+            if (a := latest.get((table, d))) is not None and a.holder != self.holder
+            and a.status != "running" and (a.ended_at or 0.0) >= self._planned_at
+        ]
 
     def _attempt(self, spec: TableSpec, dates: list[date], statuses, run_id, result) -> None:
         input_fps = {d: statuses[(spec.name, d)].input_fp for d in dates}
@@ -479,10 +510,7 @@ class Executor:
         self.ledger.finish(batch, scrape, {d: ("failed", None, None, None, reasons[d]) for d in ds})
 
     def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
-        rows = self.wh.sql(
-            f'SELECT path, payload FROM "{spec.name}" WHERE game_date IN (SELECT unnest(?::DATE[]))',
-            [dates],
-        )
+        rows = self.wh.partition_rows(spec.name, dates, ("path", "payload"))
         root = self.home.exports
         for path, payload in rows:
             write_atomic(root / path, payload, durable=False)  # rebuilt from the warehouse

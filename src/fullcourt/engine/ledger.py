@@ -1,9 +1,12 @@
 """The run ledger: every attempt, every lease, and the facts a runner observed.
 
-SQLite in WAL mode, beside the warehouse rather than inside it: DuckDB lets one process
-hold its file and nobody else may even read it, while `status` in a second terminal must
-work mid-backfill. WAL gives concurrent readers during a write and serialises writers
-across processes. The ledger is append-mostly; the latest attempt per partition is what
+SQLite in WAL mode by default, beside the warehouse rather than inside it: DuckDB lets
+one process hold its file and nobody else may even read it, while `status` in a second
+terminal must work mid-backfill. WAL gives concurrent readers during a write and
+serialises writers across processes. Several runners on several machines share a
+Postgres ledger instead (`ledger = "postgresql://..."`), on the same code path
+(`engine.ledgerdb` holds what differs); leases are then taken by one upsert whose
+condition (free, expired, or a dead holder's) Postgres re-checks under the row lock. The ledger is append-mostly; the latest attempt per partition is what
 the planner reads, and resuming a run is nothing more than planning again.
 
 A process that dies mid-batch leaves its run and attempts `running`. Holders stamp their
@@ -18,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
@@ -26,9 +28,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from fullcourt import errors
+from fullcourt.engine import ledgerdb
 
 __all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Attempt", "Ledger", "holder_dead", "new_holder"]
 
@@ -36,40 +38,6 @@ HEARTBEAT_EVERY = 5.0  # seconds: a holder stamps its open runs as seen at most 
 # Seconds without a heartbeat after which a holder on another host is presumed dead: the
 # executor's lease lifetime, after which its leases are free for others anyway.
 STALE_AFTER = 900.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, command TEXT, holder TEXT, started_at REAL, ended_at REAL,
-    status TEXT, seen_at REAL
-);
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT, batch_id TEXT, table_name TEXT, game_date TEXT, status TEXT,
-    rows INTEGER, games INTEGER, fingerprint TEXT, input_fp TEXT, code_version TEXT,
-    started_at REAL, ended_at REAL, error TEXT, attempt INTEGER, holder TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_partition ON attempts (table_name, game_date, id);
-CREATE INDEX IF NOT EXISTS attempts_ended ON attempts (ended_at);
-CREATE TABLE IF NOT EXISTS leases (
-    table_name TEXT, game_date TEXT, holder TEXT, expires_at REAL,
-    PRIMARY KEY (table_name, game_date)
-);
-CREATE TABLE IF NOT EXISTS facts (
-    table_name TEXT, game_date TEXT, rows INTEGER, games INTEGER, fingerprint TEXT,
-    observed_at REAL, PRIMARY KEY (table_name, game_date)
-);
-CREATE TABLE IF NOT EXISTS calendar (
-    game_date TEXT PRIMARY KEY, season TEXT, payload TEXT
-);
-CREATE TABLE IF NOT EXISTS requests (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, season TEXT, first_date TEXT,
-    last_date TEXT, at REAL
-);
-CREATE TABLE IF NOT EXISTS code_versions (
-    version TEXT PRIMARY KEY, modules TEXT  -- JSON {module: code hash} the version hashes
-);
-"""
-
 
 @dataclass(frozen=True)
 class Attempt:
@@ -175,27 +143,18 @@ class Ledger:
         read_only: bool = False,
         clock: Callable[[], float] = time.time,
     ):
-        self.path = Path(path)
+        self.url = str(path) if ledgerdb.is_url(path) else None
+        self.path = Path(path) if self.url is None else None
         self.read_only = read_only
+        where = ledgerdb.redacted(self.url) if self.url else str(self.path)
+        if read_only and self.path is not None and not self.path.is_file():
+            raise errors.HomeError(f"no ledger at {self.path}: nothing has run in this home")
         try:
-            if read_only:
-                if not self.path.is_file():
-                    raise errors.HomeError(f"no ledger at {self.path}: nothing has run in this home")
-                quiet = not Path(f"{self.path}-wal").exists()  # no writer has it open
-                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" + ("&immutable=1" if quiet else "")
-                self.db = sqlite3.connect(
-                    uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
-                )
-                self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            else:
-                self.db = sqlite3.connect(
-                    str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-                )
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise errors.HomeError(_unusable(self.path, exc)) from exc
+            self.db = ledgerdb.connect(path, read_only=read_only, timeout=timeout)
+        except errors.FullcourtError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the driver's own errors, in one line
+            raise errors.HomeError(_unusable(where, exc)) from exc
 
         self._lock = threading.RLock()
         # `latest` is read before every planning round: keep it, and read only what changed
@@ -213,18 +172,18 @@ class Ledger:
     def close(self) -> None:
         self.db.close()
 
-    def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+    def _write(self, sql: str, params: Iterable = ()):
         with self._lock:
             return self.db.execute(sql, tuple(params))
 
     def _many(self, sql: str, rows: Iterable[Sequence]) -> None:
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
                 self.db.executemany(sql, rows)
-                self.db.execute("COMMIT")
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
 
     # -- heartbeats -------------------------------------------------------------------------
@@ -232,9 +191,7 @@ class Ledger:
     def _seen_column(self) -> bool:
         """Whether `runs.seen_at` exists: ledgers written before heartbeats lack it."""
         if not self._has_seen_at:
-            self._has_seen_at = any(
-                r[1] == "seen_at" for r in self.db.execute("PRAGMA table_info(runs)")
-            )
+            self._has_seen_at = "seen_at" in self.db.columns("runs")
         return self._has_seen_at
 
     def _migrate(self) -> None:
@@ -242,13 +199,13 @@ class Ledger:
         if self._seen_column():
             return
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
                 if not self._seen_column():  # another writer may have added it meanwhile
                     self.db.execute("ALTER TABLE runs ADD COLUMN seen_at REAL")
-                self.db.execute("COMMIT")
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
         self._has_seen_at = True
 
@@ -311,8 +268,9 @@ class Ledger:
         cur = self.db.execute(
             "SELECT run_id, command, holder, started_at, ended_at, status,"
             f" {self._seen_sql('runs')} AS last_seen FROM runs {where}"
-            " ORDER BY started_at DESC, rowid DESC LIMIT ?",
-            [*params, limit],
+            f" ORDER BY started_at DESC, {self.db.rowid} DESC"
+            + (" LIMIT ?" if limit >= 0 else ""),
+            [*params, *([limit] if limit >= 0 else [])],
         )
         names = [c[0] for c in cur.description]
         dead = _judge(self.clock())
@@ -345,11 +303,12 @@ class Ledger:
         batch_id = uuid.uuid4().hex[:10]
         now = time.time()
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
                 if code_modules and code_version not in self._modules:
                     self.db.execute(
-                        "INSERT OR IGNORE INTO code_versions VALUES (?, ?)",
+                        "INSERT INTO code_versions (version, modules) VALUES (?, ?)"
+                        " ON CONFLICT (version) DO NOTHING",
                         (code_version, json.dumps(dict(sorted(code_modules.items())))),
                     )
                 self.db.executemany(
@@ -362,9 +321,9 @@ class Ledger:
                         for d in dates
                     ],
                 )
-                self.db.execute("COMMIT")
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
             if code_modules:
                 self._modules.setdefault(code_version, dict(sorted(code_modules.items())))
@@ -374,11 +333,12 @@ class Ledger:
         """The modules of every recorded code version: {version: {module: hash}}."""
         with self._lock:
             try:
+                seq = self.db.rowid
                 rows = self.db.execute(
-                    "SELECT rowid, version, modules FROM code_versions WHERE rowid > ?",
+                    f"SELECT {seq}, version, modules FROM code_versions WHERE {seq} > ?",
                     (self._modules_rowid,),
                 ).fetchall()
-            except sqlite3.OperationalError:  # a ledger older than recorded modules, read-only
+            except self.db.missing:  # a ledger older than recorded modules, read-only
                 rows = []
             for rowid, version, modules in rows:
                 self._modules[version] = json.loads(modules)
@@ -407,11 +367,13 @@ class Ledger:
         """The newest attempt per partition; after the first call, only changes are read."""
         with self._lock:
             now = time.time()
+            since = self._read_at - 5.0
+            late = "" if self.db.ids_in_commit_order else " OR started_at > ?"
             rows = self.db.execute(
                 "SELECT id, table_name, game_date, run_id, status, rows, games, fingerprint,"
                 " input_fp, code_version, error, holder, attempt, started_at, ended_at"
-                " FROM attempts WHERE id > ? OR ended_at > ?",
-                (self._max_id, self._read_at - 5.0),
+                f" FROM attempts WHERE id > ? OR ended_at > ?{late}",
+                (self._max_id, since) + (() if self.db.ids_in_commit_order else (since,)),
             ).fetchall()
             cache = self._latest
             for r in rows:
@@ -486,33 +448,51 @@ class Ledger:
     def acquire(
         self, holder: str, table: str, dates: Sequence[date], ttl: float = 600.0
     ) -> list[date]:
-        """Lease the dates nobody live holds; returns the dates granted."""
+        """Lease the dates nobody live holds; returns the dates granted.
+
+        One upsert per chunk of dates takes a lease that is free, expired, or already
+        this holder's; Postgres re-checks that condition under the row lock, so two
+        runners racing for one partition never both get it (SQLite's write lock
+        serialises them anyway). Leases of holders on this host that died go first."""
         now = time.time()
         granted: list[date] = []
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
-                held = {
-                    d: h
-                    for d, h, exp in self.db.execute(
-                        "SELECT game_date, holder, expires_at FROM leases WHERE table_name = ?",
-                        (table,),
+                dead = sorted({
+                    h for (h,) in self.db.execute(
+                        "SELECT DISTINCT holder FROM leases WHERE table_name = ?"
+                        " AND holder <> ? AND expires_at > ?",
+                        (table, holder, now),
                     ).fetchall()
-                    if h != holder and exp > now and holder_alive(h)
-                }
-                rows = []
-                for d in dates:
-                    if d.isoformat() in held:
-                        continue
-                    granted.append(d)
-                    rows.append((table, d.isoformat(), holder, now + ttl))
-                self.db.executemany("INSERT OR REPLACE INTO leases VALUES (?,?,?,?)", rows)
-                self.db.execute("COMMIT")
+                    if not holder_alive(h)
+                })  # fmt: skip
+                for h in dead:
+                    self.db.execute(
+                        "DELETE FROM leases WHERE table_name = ? AND holder = ?", (table, h)
+                    )
+                wanted = sorted({d.isoformat() for d in dates})
+                for i in range(0, len(wanted), 200):
+                    chunk = wanted[i : i + 200]
+                    values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+                    params = [x for d in chunk for x in (table, d, holder, now + ttl)]
+                    granted.extend(
+                        date.fromisoformat(d)
+                        for (d,) in self.db.execute(
+                            "INSERT INTO leases (table_name, game_date, holder, expires_at)"
+                            f" VALUES {values} ON CONFLICT (table_name, game_date) DO UPDATE"
+                            " SET holder = excluded.holder, expires_at = excluded.expires_at"
+                            " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?"
+                            " RETURNING game_date",
+                            [*params, now],
+                        ).fetchall()
+                    )
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
         self._beat([holder])
-        return granted
+        return sorted(granted)
 
     def release(self, holder: str, table: str | None = None, dates: Sequence[date] = ()) -> None:
         if table is None:
@@ -548,17 +528,20 @@ class Ledger:
             ).fetchall())  # fmt: skip
             if (rows == stored) if replace_all else (rows <= stored):
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
                 if replace_all:
                     self.db.execute("DELETE FROM facts WHERE table_name = ?", (table,))
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO facts VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO facts (table_name, game_date, rows, games, fingerprint,"
+                    " observed_at) VALUES (?,?,?,?,?,?) ON CONFLICT (table_name, game_date)"
+                    " DO UPDATE SET rows = excluded.rows, games = excluded.games,"
+                    " fingerprint = excluded.fingerprint, observed_at = excluded.observed_at",
                     [(table, *row, now) for row in rows],
                 )
-                self.db.execute("COMMIT")
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
 
     def load_facts(self) -> dict[str, dict[date, tuple[int, int, str]]]:
@@ -574,13 +557,16 @@ class Ledger:
         with self._lock:
             if rows == set(self.db.execute("SELECT game_date, season, payload FROM calendar")):
                 return  # unchanged: a reader writes nothing
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.begin()
             try:
                 self.db.execute("DELETE FROM calendar")
-                self.db.executemany("INSERT INTO calendar VALUES (?,?,?)", sorted(rows))
-                self.db.execute("COMMIT")
+                self.db.executemany(
+                    "INSERT INTO calendar (game_date, season, payload) VALUES (?,?,?)",
+                    sorted(rows),
+                )
+                self.db.commit()
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.rollback()
                 raise
 
     # -- what was ever asked for ---------------------------------------------------------
@@ -601,7 +587,7 @@ class Ledger:
     def requested_seasons(self) -> list[str]:
         try:
             rows = self.db.execute("SELECT DISTINCT season FROM requests").fetchall()
-        except sqlite3.OperationalError:  # a ledger written before requests were recorded
+        except self.db.missing:  # a ledger written before requests were recorded
             return []
         return sorted(s for (s,) in rows if s)
 
@@ -637,10 +623,13 @@ def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
     return {t: [c[1] for c in db.execute(f'PRAGMA table_info("{t}")')] for t in names}
 
 
-def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:
-    if "full" in str(exc).lower():
+def _unusable(path: str, exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    if "full" in first.lower():
         return f"disk full writing the ledger {path}: free some space and run the same command again"
+    if "://" in path:
+        return f"ledger {path} cannot be reached ({first}): check the server and the URL"
     return (
-        f"ledger {path} cannot be read ({exc}): restore it or move it aside "
+        f"ledger {path} cannot be read ({first}): restore it or move it aside "
         "(a new ledger starts empty and `fullcourt heal` rebuilds what it lacks)"
     )

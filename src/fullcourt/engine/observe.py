@@ -17,7 +17,7 @@ from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Phase
 from fullcourt.engine.planner import Facts
-from fullcourt.warehouse.duck import Warehouse
+from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["read_calendar", "read_facts", "universe"]
 

@@ -30,7 +30,7 @@ from fullcourt.engine import alerts as alerts_mod
 from fullcourt.engine.events import Bus, Event
 from fullcourt.engine.executor import Executor, Request, RunResult
 from fullcourt.engine.ledger import Ledger
-from fullcourt.warehouse.duck import Warehouse
+from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["Runner", "SimClock", "TickReport"]
 

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from fullcourt import errors
+from fullcourt import errors, warehouse
+from fullcourt import settings as settings_mod
 from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
@@ -25,7 +26,7 @@ from fullcourt.engine.executor import Executor
 from fullcourt.engine.ledger import Ledger, new_holder
 from fullcourt.engine.planner import Facts, PartitionStatus, derive
 from fullcourt.engine.progress import Progress
-from fullcourt.warehouse.duck import Warehouse
+from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["READER_GRACE", "Runtime", "load_catalog", "open_reader", "open_writer"]
 
@@ -64,6 +65,7 @@ class Runtime:
     executor: Executor | None
     extras: dict
     busy_reason: str = ""
+    settings: settings_mod.Settings | None = None
     _snapshot: _Snapshot | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -81,7 +83,7 @@ class Runtime:
         if self._snapshot is None:
             mirror = Calendar.from_payload(self.ledger.load_calendar())
             try:
-                wh = Warehouse(self.home.warehouse_path, read_only=True)
+                wh = warehouse.open(self.home, self.settings, read_only=True)
             except errors.WarehouseMissing:
                 self._snapshot = _Snapshot({}, mirror, (
                     f"warehouse {self.home.warehouse_path} is missing: every built partition "
@@ -146,7 +148,7 @@ class Runtime:
             yield self.warehouse
             return
         try:
-            wh = Warehouse(self.home.warehouse_path, read_only=True)
+            wh = warehouse.open(self.home, self.settings, read_only=True)
         except errors.HomeBusy as exc:
             raise errors.HomeBusy(f"{exc}; this report needs the warehouse itself") from None
         except errors.WarehouseMissing as exc:
@@ -165,11 +167,13 @@ def _wiring(home: Home, extras: dict, clock=None) -> dict:
     return factory(home, clock=clock) if clock is not None else factory(home)
 
 
-def _open_warehouse(home: Home, ledger: Ledger, wait: float) -> Warehouse:
+def _open_warehouse(
+    home: Home, settings: settings_mod.Settings, ledger: Ledger, wait: float
+) -> Warehouse:
     """The warehouse for writing. A reader holds it for a moment: wait for it; another
     runner holds it for a whole run: refuse at once unless asked to wait."""
     try:
-        return Warehouse(home.warehouse_path, wait=wait)
+        return warehouse.open(home, settings, wait=wait)
     except errors.HomeBusy:
         runs = ledger.active_runs()
         if runs and wait <= 0:
@@ -179,7 +183,12 @@ def _open_warehouse(home: Home, ledger: Ledger, wait: float) -> Warehouse:
                 f"({run['command']}, {run['holder']}); wait for it to finish or pass --wait "
                 "(`fullcourt status` reads the ledger meanwhile)"
             ) from None
-        return Warehouse(home.warehouse_path, wait=max(wait, READER_GRACE))
+        return warehouse.open(home, settings, wait=max(wait, READER_GRACE))
+
+
+def ledger_target(home: Home, settings: settings_mod.Settings) -> str | os.PathLike:
+    """Where the home's ledger lives: `ledger.sqlite` in it, or the settings' file or URL."""
+    return settings.ledger or home.ledger_path
 
 
 def open_writer(
@@ -192,17 +201,18 @@ def open_writer(
 ) -> Runtime:
     """Everything a run needs; `wait` seconds for another runner to let go of the warehouse."""
     home.ensure()
+    chosen = settings_mod.load(home)
     catalog, extras = load_catalog(catalog_spec)
-    ledger = Ledger(home.ledger_path)
+    ledger = Ledger(ledger_target(home, chosen))
     try:
-        wh = _open_warehouse(home, ledger, wait)
+        wh = _open_warehouse(home, chosen, ledger, wait)
     except BaseException:
         ledger.close()
         raise
     wiring = _wiring(home, extras, clock)
     wiring.update(kwargs)
     ex = Executor(home, catalog, wh, ledger, new_holder(), progress=progress, **wiring)
-    return Runtime(home, catalog, ledger, wh, ex, extras)
+    return Runtime(home, catalog, ledger, wh, ex, extras, settings=chosen)
 
 
 def open_reader(
@@ -210,8 +220,12 @@ def open_reader(
 ) -> Runtime:
     """The home as it is, for reports: nothing is opened for writing, nothing written.
     `loaded` is a catalog already loaded (a long-lived reader such as `web` loads it once)."""
-    if not home.root.is_dir() or not home.ledger_path.is_file():
+    if not home.root.is_dir():
+        raise errors.HomeError(f"no fullcourt home at {home.root}; run a backfill first or pass --home")
+    chosen = settings_mod.load(home)
+    target = ledger_target(home, chosen)
+    if not chosen.ledger and not home.ledger_path.is_file():
         raise errors.HomeError(f"no fullcourt home at {home.root}; run a backfill first or pass --home")
     catalog, extras = loaded or load_catalog(catalog_spec)
-    ledger = Ledger(home.ledger_path, read_only=True)
-    return Runtime(home, catalog, ledger, None, None, extras)
+    ledger = Ledger(target, read_only=True)
+    return Runtime(home, catalog, ledger, None, None, extras, settings=chosen)

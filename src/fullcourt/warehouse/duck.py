@@ -37,6 +37,8 @@ def _ident(name: str) -> str:
 class Warehouse:
     """One DuckDB file, opened by one process at a time (DuckDB's own rule)."""
 
+    shared = False  # one process per file: DuckDB's lock keeps a second runner out
+
     def __init__(
         self,
         path: Path | str,
@@ -127,6 +129,15 @@ class Warehouse:
 
     def sql(self, query: str, params: Sequence | None = None) -> list[tuple]:
         return self._cursor().execute(query, params or []).fetchall()
+
+    def partition_rows(
+        self, table: str, dates: Sequence[date], columns: Sequence[str]
+    ) -> list[tuple]:
+        cols = ", ".join(_ident(c) for c in columns)
+        return self.sql(
+            f"SELECT {cols} FROM {_ident(table)} WHERE game_date IN (SELECT unnest(?::DATE[]))",
+            [sorted(set(dates))],
+        )
 
     def ensure_table(self, name: str, schema: Mapping[str, str]) -> None:
         """Create an empty table of a known schema (raw tables exist before their first write)."""
