@@ -602,25 +602,29 @@ class Ledger:
     def schema_problems(self) -> list[str]:
         """Tables or columns this ledger lacks against the current schema ([] when current);
         a read-only reader cannot migrate, so `doctor` says what a writer would add."""
-        want = sqlite3.connect(":memory:")
-        try:
-            want.executescript(_SCHEMA)
-            expected = _columns(want)
-        finally:
-            want.close()
-        have = _columns(self.db)
+        have = {t: self.db.columns(t) for t in _expected_columns()}
         problems = []
-        for table, cols in expected.items():
-            if table not in have:
+        for table, cols in _expected_columns().items():
+            if not have[table]:
                 problems.append(f"table {table} missing")
             elif missing := [c for c in cols if c not in have[table]]:
                 problems.append(f"{table} lacks {', '.join(missing)}")
         return problems
 
 
-def _columns(db: sqlite3.Connection) -> dict[str, list[str]]:
-    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {t: [c[1] for c in db.execute(f'PRAGMA table_info("{t}")')] for t in names}
+def _expected_columns() -> dict[str, list[str]]:
+    """The current schema's columns per table, read off the one schema text."""
+    import sqlite3
+
+    want = sqlite3.connect(":memory:")
+    try:
+        want.executescript(ledgerdb.SCHEMA.format(
+            serial="INTEGER PRIMARY KEY AUTOINCREMENT", int="INTEGER", runs_seq="", versions_seq=""))
+        names = [r[0] for r in want.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                 if not r[0].startswith("sqlite_")]
+        return {t: [c[1] for c in want.execute(f'PRAGMA table_info("{t}")')] for t in names}
+    finally:
+        want.close()
 
 
 def _unusable(path: str, exc: Exception) -> str:
