@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, season TEXT, first_date TEXT,
     last_date TEXT, at REAL
 );
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT, source TEXT, game_date TEXT, item TEXT, service TEXT, url TEXT,
+    status INTEGER, bytes INTEGER, records INTEGER, object_key TEXT, fetched_at TEXT,
+    error TEXT, quota_remaining INTEGER, quota_used INTEGER
+);
+CREATE INDEX IF NOT EXISTS fetches_partition ON fetches (source, game_date, id);
 CREATE TABLE IF NOT EXISTS code_versions (
     version TEXT PRIMARY KEY, modules TEXT  -- JSON {module: code hash} the version hashes
 );
@@ -294,6 +301,41 @@ class Ledger:
         names = [c[0] for c in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    # -- the fetch ledger: one row per request (or imported body) -------------------------
+
+    def record_fetches(self, run_id: str, rows: Iterable[object]) -> None:
+        """Rows with the fields of `sources.fetcher.FetchRow` (`status` "imported" rows
+        come from `fullcourt import`); URLs and errors arrive with keys already removed."""
+        batch = [
+            (run_id, r.source, r.game_date.isoformat(), r.item, r.service, r.url, r.status,
+             r.bytes, r.records, r.object_key, _stamp(r.fetched_at), r.error,
+             r.quota_remaining, r.quota_used)
+            for r in rows
+        ]
+        if batch:
+            self._many(
+                "INSERT INTO fetches (run_id, source, game_date, item, service, url, status, bytes,"
+                " records, object_key, fetched_at, error, quota_remaining, quota_used)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                batch,
+            )
+
+    def fetches(self, source: str | None = None, game_date: date | None = None, limit: int = 1000) -> list[dict]:
+        clauses, params = [], []
+        if source:
+            clauses.append("source = ?")
+            params.append(source)
+        if game_date:
+            clauses.append("game_date = ?")
+            params.append(game_date.isoformat())
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        try:
+            cur = self.db.execute(f"SELECT * FROM fetches {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+        except sqlite3.OperationalError:  # a ledger older than the fetch ledger, read-only
+            return []
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
     # -- leases ----------------------------------------------------------------------------
 
     def acquire(
@@ -416,6 +458,11 @@ class Ledger:
             date.fromisoformat(d): (s, json.loads(p))
             for d, s, p in self.db.execute("SELECT game_date, season, payload FROM calendar")
         }
+
+
+def _stamp(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
 
 
 def _unusable(path: Path, exc: sqlite3.DatabaseError) -> str:

@@ -1,17 +1,22 @@
 """Phase 1 as the catalog sees it: the sources, their scrape specs, and how to reach them.
 
-By default every source is the simulated league (seed 7) served in-process through the
-real-shaped HTTP API — no socket, no internet. Settings switch to a real service:
+By default every source is the simulated league (seed 7) served in-process on the
+providers' own paths — no socket, no internet. Settings switch to the real services:
 
-    FULLCOURT_SOURCE_URL   base URL of a service with the same paths (`/bdl`, `/nbac`, ...)
-    FULLCOURT_SOURCE_KEY   API key sent as the Authorization header
+    FULLCOURT_SOURCE_MODE  sim (default) | replay | live: the real providers, each at
+                           its `[sources.<provider>]` URL (`sources.provider_settings`)
+    FULLCOURT_SOURCE_URL   one base URL serving every provider's paths (the simulator
+                           over a socket, `fullcourt sources serve`); implies live
+    FULLCOURT_SOURCE_KEY   one key for every keyed provider (BallDontLie, The Odds API)
     FULLCOURT_SIM_SEED     seed of the simulated league
     FULLCOURT_REPLAY_DIR   a folder of real files to replay instead of the simulator
                            (`sources.replay`; e.g. ../shared/data/real)
 
-or the same keys (`url`, `key`, `seed`, `replay`, plus `rate` requests/second and
-`timeout` seconds) in a `[sources]` table of `settings.toml` in the home. Environment
-wins. A relative `replay` folder in the settings file is relative to the home.
+or the same keys (`mode`, `url`, `key`, `seed`, `replay`, plus `rate` requests/second
+for every service and `timeout` seconds) in a `[sources]` table of `settings.toml` in
+the home, and per provider (`[sources.nbacom]`, `[sources.balldontlie]`,
+`[sources.oddsapi]`, `[sources.injuries]`: url, key, rate, reserve). Environment wins.
+A relative `replay` folder in the settings file is relative to the home.
 """
 
 from __future__ import annotations
@@ -29,12 +34,13 @@ import httpx
 from fullcourt import errors
 from fullcourt.catalog.spec import Expectation, Phase, TableSpec
 from fullcourt.config import Home
+from fullcourt.sources import provider_settings
 from fullcourt.sources.api import create_app
 from fullcourt.sources.faults import FaultProfile
-from fullcourt.sources.fetcher import Fetcher, RetryPolicy
+from fullcourt.sources.fetcher import Fetcher, RetryPolicy, Service
 from fullcourt.sources.objectstore import ObjectStore
 from fullcourt.sources.ratelimit import TokenBucket
-from fullcourt.sources.scrapers import SCRAPERS
+from fullcourt.sources.scrapers import SCRAPERS, SERVICES
 from fullcourt.sources.transport import ASGIBridge
 
 __all__ = [
@@ -61,20 +67,29 @@ SOURCES: dict[str, str] = {
 SIM_BASE_URL = "http://sim.fullcourt.local"
 REPLAY_BASE_URL = "http://replay.fullcourt.local"
 
-# Box scores and play-by-play must exist for every final game (a provider that has no
-# play-by-play says so: "source provides none"); props and injury reports are published
-# ahead of games and may be empty.
+# Box scores and play-by-play must exist for every final game, lines be fetched for
+# every scheduled game that has an event (a provider that has none of a source says so:
+# "source provides none"): a game missing leaves the partition partial, naming it.
+# Injury reports are published ahead of games and may be empty.
 _EXPECT: dict[str, Expectation] = {
     "nbac_schedule": Expectation.ROWS,
-    "nbac_gamebook": Expectation.ROWS,
-    "bdl_stats": Expectation.ROWS,
-    "nbac_team_boxscore": Expectation.ROWS,
-    "bdb_pbp": Expectation.ROWS,
-    "odds_props": Expectation.ANY,
+    "nbac_gamebook": Expectation.GAMES,
+    "bdl_stats": Expectation.GAMES,
+    "nbac_team_boxscore": Expectation.GAMES,
+    "bdb_pbp": Expectation.GAMES,
+    "odds_props": Expectation.GAMES,
     "nbac_injury_report": Expectation.ANY,
 }
 _AHEAD_OF_GAMES = frozenset({"odds_props", "nbac_injury_report"})
-_DEFAULT_RATE = {"bdl": 20.0, "nbac": 20.0, "bdb": 20.0, "odds": 20.0}  # requests / second
+# What a browser sends; stats.nba.com answers nothing without these.
+_NBA_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/124.0 Safari/537.36",
+    "Referer": "https://www.nba.com/",
+    "Origin": "https://www.nba.com",
+    "Accept": "application/json, text/plain, */*",
+}
+_STATS_HEADERS = {**_NBA_HEADERS, "x-nba-stats-origin": "stats", "x-nba-stats-token": "true"}
 
 
 def scrape_specs() -> list[TableSpec]:
@@ -112,18 +127,27 @@ def load_settings(home: Home) -> dict[str, Any]:
         if section.get("replay"):
             out["replay"] = str(home.root / Path(str(section["replay"])).expanduser())
     for key, env in (("url", "FULLCOURT_SOURCE_URL"), ("key", "FULLCOURT_SOURCE_KEY"),
-                     ("seed", "FULLCOURT_SIM_SEED"), ("replay", "FULLCOURT_REPLAY_DIR")):  # fmt: skip
+                     ("seed", "FULLCOURT_SIM_SEED"), ("replay", "FULLCOURT_REPLAY_DIR"),
+                     ("mode", "FULLCOURT_SOURCE_MODE")):  # fmt: skip
         if os.environ.get(env):
             out[key] = os.environ[env]
-    if out.get("url") and out.get("replay"):
+    live = provider_settings.configured_urls(out)
+    mode = str(out.get("mode") or ("replay" if out.get("replay") else "live" if live else "sim"))
+    if mode not in ("sim", "replay", "live"):
+        raise errors.UsageError(f"sources: mode must be sim, replay or live, got {mode!r}")
+    if out.get("replay") and (live or mode == "live"):
         raise errors.UsageError(
-            f"sources: both a service url ({out['url']}) and a replay folder ({out['replay']}) "
-            "are set; choose one"
+            f"sources: both the live services ({out.get('url') or 'mode = live'}) and a replay "
+            f"folder ({out['replay']}) are set; choose one"
         )
+    if mode == "replay" and not out.get("replay"):
+        raise errors.UsageError("sources: mode is replay but no replay folder is set (FULLCOURT_REPLAY_DIR)")
+    out["mode"] = mode
     try:
         out["seed"] = int(out.get("seed", 7))
     except ValueError:
         raise errors.UsageError(f"simulation seed must be an integer, got {out['seed']!r}") from None
+    out["providers"] = provider_settings.provider_settings(out)
     return out
 
 
@@ -140,12 +164,18 @@ def save_source_setting(home: Home, key: str, value: str | None) -> None:
         section.pop(key, None)
     else:
         section[key] = value
+    path.write_text(_toml(data) + "\n")
+
+
+def _toml(data: dict, prefix: str = "") -> str:
+    """Tables of scalars (and tables of tables) written back as TOML."""
     scalars = [f"{k} = {json.dumps(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    tables = [
-        "\n".join([f"[{name}]", *(f"{k} = {json.dumps(v)}" for k, v in table.items())])
-        for name, table in data.items() if isinstance(table, dict)
-    ]
-    path.write_text("\n\n".join(filter(None, ["\n".join(scalars), *tables])) + "\n")
+    head = [f"[{prefix}]", *scalars] if prefix and scalars else scalars
+    parts = ["\n".join(head)] if head else []
+    for name, table in data.items():
+        if isinstance(table, dict):
+            parts.append(_toml(table, f"{prefix}.{name}" if prefix else name))
+    return "\n\n".join(p for p in parts if p)
 
 
 def wiring(
@@ -156,50 +186,56 @@ def wiring(
     faults: FaultProfile | None = None,
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
+    api_keys: dict[str, str] | None = None,
+    odds_quota: int | None = None,
 ) -> dict[str, Any]:
     """The executor's phase-1 seams: `fetcher` and `store` (the home's object store).
 
-    With a URL in the settings, requests go to that service; with a replay folder (and
-    no `league` given), to its files served in-process (`sources.replay`); otherwise to
-    the simulated league in-process. In-process sources follow `clock` (default: far
-    future, all history visible).
+    Live, requests go to each provider's URL with its key and rate; with a replay
+    folder (and no `league` given), to its files served in-process (`sources.replay`);
+    otherwise to the simulated league in-process. In-process sources follow `clock`
+    (default: far future, all history visible); `api_keys` and `odds_quota` make the
+    simulator ask for keys and keep a quota, as the real services do.
     """
     settings = load_settings(home)
+    providers = settings["providers"]
     store = ObjectStore(home.objects)
     timeout = timeout if timeout is not None else float(settings.get("timeout", 20.0))
     rate = float(settings.get("rate", 0) or 0)
-    # A real provider gets its published budget; the in-process simulator needs none
-    # unless a rate is configured (to rehearse a real one).
-    buckets = {
-        service: TokenBucket(rate or default, burst=max(1, int(rate or default)))
-        for service, default in _DEFAULT_RATE.items()
-        if settings.get("url") or rate
-    }
-    keys: dict[str, str] = {}
-    if settings.get("url"):
-        client = httpx.Client(base_url=str(settings["url"]), timeout=timeout)
-        if settings.get("key"):
-            keys = {service: str(settings["key"]) for service in _DEFAULT_RATE}
-    elif settings.get("replay") and league is None:
-        from fullcourt.sources import replay
+    live = settings["mode"] == "live"
+    transport = None
+    if not live:
+        if settings["mode"] == "replay" and league is None:
+            from fullcourt.sources import replay
 
-        app = replay.create_app(replay.ReplayFiles(settings["replay"]), clock)
-        client = httpx.Client(transport=ASGIBridge(app), base_url=REPLAY_BASE_URL, timeout=timeout)
-    else:
-        if league is None:
-            from fullcourt.sources.sim import League
+            app = replay.create_app(replay.ReplayFiles(settings["replay"]), clock)
+            base = REPLAY_BASE_URL
+        else:
+            if league is None:
+                from fullcourt.sources.sim import League
 
-            league = League(settings["seed"])
-        app = create_app(league, clock, faults)
-        client = httpx.Client(transport=ASGIBridge(app), base_url=SIM_BASE_URL, timeout=timeout)
-    fetcher = Fetcher(
-        client,
-        retry=retry or RetryPolicy(),
-        buckets=buckets,
-        keys=keys,
-        quarantine=store,
-        scrapers=dict(SCRAPERS),
-    )
+                league = League(settings["seed"])
+            app = create_app(league, clock, faults, api_keys=api_keys, odds_quota=odds_quota)
+            base = SIM_BASE_URL
+        transport = ASGIBridge(app)
+    services = {}
+    for name, provider in SERVICES.items():
+        p = providers[provider]
+        url = (p.stats_url or p.url) if name == "nbastats" else p.url
+        headers = _STATS_HEADERS if name == "nbastats" else _NBA_HEADERS if provider in ("nbacom", "injuries") else {}
+        client = (httpx.Client(base_url=url, timeout=timeout, headers=headers, follow_redirects=True) if live
+                  else httpx.Client(transport=transport, base_url=base, timeout=timeout))
+        # A real provider gets its published budget; the in-process simulator needs none
+        # unless a rate is configured (to rehearse a real one).
+        per_second = rate or (p.rate if live else 0)
+        services[name] = Service(
+            name, client, key=p.key,
+            key_header="Authorization" if provider == "balldontlie" else None,
+            key_param="apiKey" if provider == "oddsapi" else None,
+            bucket=TokenBucket(per_second, burst=max(1, int(per_second))) if per_second else None,
+            reserve=p.reserve if provider == "oddsapi" else 0,
+        )
+    fetcher = Fetcher(services, store, retry=retry or RetryPolicy(), scrapers=dict(SCRAPERS))
     if clock is not None:
         fetcher.clock = clock
     return {"fetcher": fetcher, "store": store}
@@ -212,7 +248,7 @@ def oracle(home: Home, seasons: list[str]) -> Any:
     built from it, so the pipeline cannot learn from the answer.
     """
     settings = load_settings(home)
-    if settings.get("url") or settings.get("replay"):
+    if settings["mode"] != "sim":
         return None
     import pyarrow as pa
 

@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
-
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
