@@ -478,14 +478,21 @@ class Executor:
                 if "/_shared/" in e.key:
                     shared[e.key] = body
                 try:
-                    parsed = spec.build(body, d)
-                    parts.append(_conform(parsed, schema, spec.name, d) if schema else parsed)
+                    parts.append(spec.build(body, d))
                 except errors.PayloadInvalid as exc:
                     self.store.quarantine(e.key, str(exc))
                     failed[d] = f"payload quarantined: {exc}"
                     break
-            if d not in failed and parts:
-                tables.append(_distinct(parts, spec.keys))
+            if d in failed or not parts:
+                continue
+            # bodies of distinct games cannot share a key; others (snapshots, a game log
+            # beside box scores) may: the newest body's row wins
+            per_game = all(e.item.isdigit() for e in entries)
+            try:
+                merged = pa.concat_tables(parts, promote_options="default") if per_game else _distinct(parts, spec.keys)
+                tables.append(_conform(merged, schema, spec.name, d) if schema else merged)
+            except errors.PayloadInvalid as exc:
+                failed[d] = str(exc)
         self._refetch(src, {d: m for d, m in failed.items() if m.startswith("payload quarantined")})
         if unavailable:  # a raw table holds nothing its source does not provide
             self.wh.replace_partitions(spec.name, sorted(unavailable), _empty(schema) if schema

@@ -129,6 +129,7 @@ def event_lines(data: Any, day: date | None) -> tuple[str, datetime, list[dict],
         event, at = decode(data, _Event, TABLE, day), None
     home = _team(event.home_team, event.id, day)
     away = _team(event.away_team, event.id, day)
+    commence = utc(event.commence_time)
     lines: dict[tuple, dict] = {}
     outcomes = 0
     for book in event.bookmakers:
@@ -145,11 +146,12 @@ def event_lines(data: Any, day: date | None) -> tuple[str, datetime, list[dict],
                 if side not in ("over", "under"):
                     raise invalid(TABLE, day, f"event {event.id}: outcome {o.name!r}")
                 player = clean_name(o.description)
-                row = lines.setdefault(
-                    (book.key, player, snapshot, o.point),
-                    {
+                key = (book.key, player, snapshot, o.point)
+                row = lines.get(key)
+                if row is None:
+                    row = lines[key] = {
                         "event_id": event.id,
-                        "commence_time": utc(event.commence_time),
+                        "commence_time": commence,
                         "home_team": home,
                         "away_team": away,
                         "bookmaker": book.key,
@@ -161,8 +163,7 @@ def event_lines(data: Any, day: date | None) -> tuple[str, datetime, list[dict],
                         "snapshot_at": snapshot,
                         "_over": False,
                         "_under": False,
-                    },
-                )
+                    }
                 row[f"{side}_price"] = None if o.price is None else int(o.price)
                 row[f"_{side}"] = True
     ladders: dict[tuple, list[dict]] = {}
@@ -170,7 +171,7 @@ def event_lines(data: Any, day: date | None) -> tuple[str, datetime, list[dict],
         ladders.setdefault((book, player, snapshot), []).append(row)
     for rows in ladders.values():
         _mark_main(rows)
-    return event.id, utc(event.commence_time), list(lines.values()), outcomes
+    return event.id, commence, list(lines.values()), outcomes
 
 
 def build(body: bytes, game_date: date) -> pa.Table:
