@@ -81,7 +81,7 @@ class FetchRow:
     item: str | None
     service: str
     url: str
-    status: int
+    status: int | str  # the HTTP status; "imported" for a body `fullcourt import` filed
     bytes: int
     records: int
     object_key: str | None

@@ -16,6 +16,8 @@ and play-by-play) count under `None`: the schedule, a path or the user supplies 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,7 +114,8 @@ def _json(data: Any) -> Described:
                                             "bdl_player_boxscores") from None
             pairs.append((d, str(r["game"].get("id"))))
         records, games = _by_date(pairs)
-        return Described("balldontlie", "stats", ("bdl_stats",), records, games, "stats")
+        page = hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=4).hexdigest()
+        return Described("balldontlie", "stats", ("bdl_stats",), records, games, f"stats-{page}")
     raise errors.PayloadInvalid(
         "not a recognised provider response (NBA.com schedule, scoreboard, box score, game log "
         "or play-by-play; BallDontLie stats; Odds API odds or events; injury report PDF)"

@@ -70,8 +70,16 @@ class _Word:
     h: float = 8.0  # height of the segment's box
 
 
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time
+
+
 def _pages(body: bytes) -> list[list[_Word]]:
     """The text segments of every page, with their boxes (PDF points, origin bottom left)."""
+    with _PDFIUM:
+        return _read_pages(body)
+
+
+def _read_pages(body: bytes) -> list[list[_Word]]:
     try:
         document = pdfium.PdfDocument(body)
     except pdfium.PdfiumError as exc:
@@ -98,15 +106,13 @@ def _pages(body: bytes) -> list[list[_Word]]:
     return pages
 
 
-_local = threading.local()  # a text buffer per thread
+_BUFFER = ctypes.create_string_buffer(2 * 4096)  # one segment's UTF-16 text (under _PDFIUM)
 
 
 def _bounded(text: pdfium.PdfTextPage, left: float, bottom: float, right: float, top: float) -> str:
     """The text inside a box, read straight into a reused buffer (the helper's own
     method allocates and asks twice; a rebuild reads thousands of segments)."""
-    buf = getattr(_local, "buffer", None)
-    if buf is None:
-        buf = _local.buffer = ctypes.create_string_buffer(2 * 4096)
+    buf = _BUFFER
     n = pdfium_c.FPDFText_GetBoundedText(
         text.raw, left, top, right, bottom, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), 4095)
     return buf.raw[: 2 * max(0, n)].decode("utf-16-le", "replace").rstrip("\x00")
