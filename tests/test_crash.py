@@ -62,7 +62,7 @@ def kill_after(proc: subprocess.Popen, home: Path, attempts: int, timeout: float
 
 
 def start_backfill(home: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FULLCOURT_HOME": str(home), **ENV}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), "FULLCOURT_HOME": str(home), **ENV}
     return subprocess.Popen(
         [sys.executable, "-m", "fullcourt.cli", "backfill", "--season", "2023-24"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,

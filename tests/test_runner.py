@@ -37,7 +37,7 @@ def test_with_every_event_lost_one_sweep_still_leaves_no_gaps(tmp_path):
 
 
 def start(args: list[str], home: Path, extra: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "FULLCOURT_HOME": str(home), **ENV, **(extra or {})}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), "FULLCOURT_HOME": str(home), **ENV, **(extra or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "fullcourt.cli", *args], env=env, cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -224,14 +224,16 @@ class Fetcher:
             raise errors.UsageError(f"no service {name!r} configured; services are {', '.join(sorted(self.services))}")
         url = path + ("?" + urlencode(params, doseq=True) if params else "")
         cost = _cost(name, path)
-        with self._quota_lock:
-            remaining, _ = self._quota.get(name, (None, None))
-        if cost and remaining is not None and remaining - cost < service.reserve:
-            raise QuotaReserve(
-                f"{name} quota: {remaining} requests left and the next costs {cost}, below the "
-                f"reserve of {service.reserve}; stopped before it runs out (raise [sources.oddsapi] "
-                "reserve or wait for the quota to reset)"
-            )
+        with self._quota_lock:  # the cost is set aside before asking, so threads cannot overspend
+            remaining, used = self._quota.get(name, (None, None))
+            if cost and remaining is not None:
+                if remaining - cost < service.reserve:
+                    raise QuotaReserve(
+                        f"{name} quota: {remaining} requests left and the next costs {cost}, below the "
+                        f"reserve of {service.reserve}; stopped before it runs out (raise "
+                        "[sources.oddsapi] reserve or wait for the quota to reset)"
+                    )
+                self._quota[name] = (remaining - cost, used)
         headers = {service.key_header: service.key} if service.key and service.key_header else {}
         sent = {**params, service.key_param: service.key} if service.key and service.key_param else params
         tries = f"gave up after {self.retry.attempts} attempts"
@@ -247,7 +249,8 @@ class Fetcher:
         quota = (_int(response.headers.get("x-requests-remaining")), _int(response.headers.get("x-requests-used")))
         if quota[0] is not None:
             with self._quota_lock:
-                self._quota[name] = quota
+                held, _ = self._quota.get(name, (None, None))
+                self._quota[name] = (min(quota[0], held) if held is not None else quota[0], quota[1])
         error = None
         if response.status_code != 200:
             error = self.scrub(f"HTTP {response.status_code} {_describe(response.status_code)}, not retried: "
@@ -307,7 +310,7 @@ class Fetcher:
                                      ex.records if many else item.records, tuple(sorted(item.games))))
         kept_bad: list[str] = []
         for ex in session.calls:  # bodies that came back but are not the provider's: kept aside
-            if ex.status == 200 and ex.body is not None and ex.error is not None and id(ex) not in keys:
+            if ex.status == 200 and ex.body is not None and ex.error and not ex.soft and id(ex) not in keys:
                 key = self.store.put(source, day, ex.fetched_at, ex.body, "rejected", ex.ext)
                 keys[id(ex)] = self.store.quarantine(key, ex.error)
                 ex.error = f"{ex.error}; kept as {keys[id(ex)]}"
@@ -337,7 +340,10 @@ class Fetcher:
         covered |= {g.game_id for g in games if g.status == "postponed"} if scraper.expects != "final" else set()
         records = sum(e.records for e in entries)
         error = missing_text(fetched.missing) if fetched.missing else None
-        if error and (source not in PER_GAME or not fetched.items):
+        # a game not published yet leaves the partition partial; a request that failed,
+        # with nothing usable at all, fails it
+        hard = any(ex.error and not ex.soft for ex in session.calls)
+        if error and (source not in PER_GAME or (not fetched.items and hard)):
             return PartitionResult(source, day, "failed", records, len(covered), None, self.scrub(error), started, rows)
         return PartitionResult(source, day, "success", records, len(covered), fp, error, started, rows)
 

@@ -50,6 +50,8 @@ class Exchange:
     records: int = 0
     ext: str = "json"
     quota: tuple[int | None, int | None] = (None, None)  # Odds API: remaining, used
+    # not published yet (403/404) or published empty: owed, but nothing went wrong
+    soft: bool = False
 
     @property
     def ok(self) -> bool:

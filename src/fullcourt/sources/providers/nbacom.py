@@ -85,7 +85,7 @@ def _per_game(ctx: Context, games: Sequence[Game], skip: frozenset[str], path: s
         if (reason := provides_none(ex)) is not None:
             return Fetched(calls=out.calls, unavailable=reason)
         if ex.status in _NOT_PUBLISHED:
-            ex.error = f"{what} not published (HTTP {ex.status})"
+            ex.error, ex.soft = f"{what} not published (HTTP {ex.status})", True
         data = decoded(ex, f"{what} of {g.game_id}")
         if data is not None:
             try:
@@ -94,7 +94,7 @@ def _per_game(ctx: Context, games: Sequence[Game], skip: frozenset[str], path: s
                 ex.error = f"{what} of {g.game_id}: not the provider's shape ({type(exc).__name__}: {exc})"
             else:
                 if ex.records == 0:
-                    ex.error = f"empty {what}"
+                    ex.error, ex.soft = f"empty {what}", True
         if ex.ok:
             out.items.append(Item(g.game_id, [ex], ex.records, frozenset({g.game_id})))
         else:
