@@ -51,7 +51,7 @@ class Counting(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def services(transport: httpx.BaseTransport, keys=KEYS, timeout: float = 0.5, **kw) -> dict[str, Service]:
+def services(transport: httpx.BaseTransport, keys=KEYS, timeout: float = 10.0, **kw) -> dict[str, Service]:
     client = httpx.Client(transport=transport, base_url="http://sim", timeout=timeout)
     out = {}
     for name, provider in SERVICES.items():
@@ -124,11 +124,13 @@ def test_a_persistent_500_names_the_game_and_the_next_fetch_asks_only_for_it(sim
 
 def test_timeouts_are_retried_then_fail_as_timeouts(sim):
     fetcher, faults, _ = sim
-    faults.add(Fault("nbac_team_boxscore", FaultKind.TIMEOUT, DAY, times=1, seconds=2.0))
-    [res] = fetcher("nbac_team_boxscore", [DAY], games={DAY: games()})
+    quick = dataclasses.replace(fetcher, services=services(fetcher.services["nbastats"].client._transport,
+                                                           timeout=1.0))
+    faults.add(Fault("nbac_team_boxscore", FaultKind.TIMEOUT, DAY, times=1, seconds=5.0))
+    [res] = quick("nbac_team_boxscore", [DAY], games={DAY: games()})
     assert res.ok and res.games == len(games())
-    faults.add(Fault("nbac_team_boxscore", FaultKind.TIMEOUT, DAY, seconds=2.0))
-    [res] = fetcher("nbac_team_boxscore", [DAY], games={DAY: games()})
+    faults.add(Fault("nbac_team_boxscore", FaultKind.TIMEOUT, DAY, seconds=5.0))
+    [res] = quick("nbac_team_boxscore", [DAY], games={DAY: games()})
     assert res.status == "failed" and "timeout" in res.error
 
 

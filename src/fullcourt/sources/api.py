@@ -406,10 +406,9 @@ class _Api:
         while day <= _eastern_day(hi):
             season = self.index.of_date(day)
             if season is not None:
-                for e in season.events_by_date.get(day, []):
+                for e in season.events_by_date.get(day, []):  # upcoming at `at`, lines or not
                     head = season.events[e]
-                    first = season.props.get(e)[0]["snapshot_at"]
-                    if lo <= head["commence_time"] < hi and first <= at < head["commence_time"]:
+                    if lo <= head["commence_time"] < hi and at < head["commence_time"]:
                         heads.append(head)
             day += timedelta(days=1)
         return heads
