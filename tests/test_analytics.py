@@ -184,7 +184,6 @@ def test_team_context_counts_rest_and_density(built):
 def test_player_context_is_as_of_tipoff(built):
     wh, tables, out = built
     ctx = out["upcoming_player_game_context"].to_pylist()
-    row = {(r["game_id"], r["player_id"]): r for r in ctx}
     # lines: opening = earliest snapshot before tip-off, closing = latest before tip-off
     props = tables["odds_player_points_props"].to_pylist()
     sample = next(r for r in ctx if r["line"] is not None and r["game_date"] > DATES[0])
@@ -194,8 +193,9 @@ def test_player_context_is_as_of_tipoff(built):
     assert sample["opening_line"] == min(mine, key=lambda p: p["snapshot_at"])["line"]
     assert sample["opening_line"] != sample["line"]
     # injuries: the latest report before tip-off ("out" after "questionable")
+    by_name = {(r["game_date"], r["team"], r["player_name"]): r for r in ctx}
     for rep in tables["nbac_injury_report"].to_pylist():
-        r = row[(rep["game_id"], rep["player_id"])]
+        r = by_name[(rep["game_date"], rep["team"], rep["player_name"])]
         assert r["injury_status"] == "out" and r["injury_report_at"] < r["tipoff_utc"]
     # tonight's scheduled slate has its players, lines and injury statuses already
     tonight = [r for r in ctx if r["game_date"] == TONIGHT]
@@ -225,9 +225,10 @@ def test_rows_after_tipoff_cannot_leak_into_context(built, tmp_path):
     gb = tables["nbac_gamebook_player_stats"].to_pylist()
     star_rows = [r for r in gb if r["player_id"].endswith("00")]
     extra_reports = [
-        {"game_date": r["game_date"], "game_id": r["game_id"],
+        {"game_date": r["game_date"],
+         "matchup": f"{sched[r['game_id']]['away_team']}@{sched[r['game_id']]['home_team']}",
          "report_at": sched[r["game_id"]]["tipoff_utc"] + timedelta(minutes=m),
-         "team": r["team"], "player_id": r["player_id"], "player_name": r["player_name"],
+         "team": r["team"], "player_name": r["player_name"],
          "status": "out", "reason": "Injury/Illness - Left Knee; MCL Sprain"}
         for r in star_rows for m in (0, 45)
     ]

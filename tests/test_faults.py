@@ -73,10 +73,11 @@ def test_each_fault_is_a_visible_gap_and_heal_clears_them(runtime):
     assert roots[("scrape.bdl_stats", d[0])][0] == "failed" and "500" in roots[("scrape.bdl_stats", d[0])][1]
     assert "timeout" in roots[("scrape.nbac_team_boxscore", d[1])][1].lower()
     empty_status, empty_reason = roots[("scrape.nbac_team_boxscore", d[2])]
-    assert empty_status == "partial" and "fetched and empty" in empty_reason
+    assert empty_status == "partial" and "fetched 0 of" in empty_reason and "not in the game log" in empty_reason
     assert "malformed" in roots[("scrape.nbac_gamebook", d[3])][1].lower()
     assert roots[("scrape.bdb_pbp", d[4])][0] == "partial"
-    assert "fetched and empty" in roots[("scrape.bdb_pbp", d[4])][1]
+    assert "fetched 0 of" in roots[("scrape.bdb_pbp", d[4])][1]
+    assert "empty play-by-play" in roots[("scrape.bdb_pbp", d[4])][1]
     # everything else downstream of a fault names it as the root cause; other dates are whole
     for g in gaps.values():
         if g.status == "blocked":

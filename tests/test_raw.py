@@ -1,4 +1,4 @@
-"""Phases 1-2 end to end: simulated API -> scrapers -> object store -> raw tables.
+"""Phases 1-2 end to end: simulated providers -> scrapers -> object store -> raw tables.
 
 Also the parsers on their own: provider dialects normalised (minutes, names, teams),
 duplicates dropped, and bad payloads rejected with `PayloadInvalid` so the executor
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import unicodedata
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -34,11 +35,10 @@ from fullcourt.processors.raw import (
 )
 from fullcourt.processors.raw.payload import minutes
 from fullcourt.sources import registry
-from fullcourt.sources.api import create_app
 from fullcourt.sources.faults import Fault, FaultKind, FaultProfile, StatCorrection
 from fullcourt.sources.fetcher import RetryPolicy
+from fullcourt.sources.objectstore import Entry, digest
 from fullcourt.sources.sim import League
-from fullcourt.sources.transport import ASGIBridge
 
 RAW_MODULES = (
     nbac_schedule,
@@ -53,6 +53,8 @@ LEAGUE = League(7)
 FAULTS = FaultProfile()
 START = date(2023, 10, 24)
 DATES = tuple(START + timedelta(days=i) for i in range(14))
+DAY = date(2023, 11, 1)
+CATALOG = "tests.test_raw:build_catalog"
 
 
 def build_catalog():
@@ -64,138 +66,24 @@ def build_catalog():
     return catalog, {"wiring": wiring}
 
 
-# -- payloads straight from the simulated API ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def client():
-    import httpx
-
-    bridge = ASGIBridge(create_app(LEAGUE))
-    with httpx.Client(transport=bridge, base_url="http://sim") as c:
-        yield c
-    bridge.close()
-
-
-def _payload(client, source: str, day: date) -> bytes:
-    from fullcourt.sources.scrapers import SCRAPERS
-
-    status, body = SCRAPERS[source].fetch(lambda _s, path, params: client.get(path, params=params), day)
-    assert status == 200
-    return body
-
-
 def _schema_of(table: str) -> pa.Schema:
     return arrow_schema(RAW_SCHEMAS[table])
 
 
-DAY = date(2023, 11, 8)
+def _truth(table: str, day: date) -> list[dict]:
+    t = LEAGUE.season("2023-24").tables[table]
+    return t.filter(pa.compute.equal(t["game_date"], pa.scalar(day, pa.date32()))).to_pylist()
 
 
-@pytest.mark.parametrize("module", RAW_MODULES, ids=lambda m: m.SPEC.name)
-def test_parsed_payload_equals_the_simulated_raw_table(client, module):
-    table = module.SPEC.name
-    source = next(s for s, t in registry.SOURCES.items() if t == table)
-    parsed = module.build(_payload(client, source, DAY), DAY)
-    assert parsed.schema == _schema_of(table)
-    truth = LEAGUE.season("2023-24").tables[table]
-    truth = truth.filter(pa.compute.equal(truth["game_date"], pa.scalar(DAY, pa.date32())))
-    keys = list(module.SPEC.keys)
-    a = sorted(parsed.to_pylist(), key=lambda r: tuple(str(r[k]) for k in keys))
-    b = sorted(truth.to_pylist(), key=lambda r: tuple(str(r[k]) for k in keys))
-    assert len(a) == len(b) > 0
-    if table == "nbac_gamebook_player_stats":
-        # minutes travel as ISO durations with hundredths of a second
-        for r in a + b:
-            r["minutes"] = None if r["minutes"] is None else round(r["minutes"], 2)
-    if table == "odds_player_points_props":
-        # books print accents and suffixes their own way; the raw layer keeps their spelling
-        for r in a + b:
-            r.pop("player_name")
-    assert a == b
+def _schedule(day: date) -> list[dict]:
+    return _truth("nbac_schedule", day)
 
 
-def test_duplicated_rows_are_dropped_and_null_minutes_kept(client):
-    faults = FaultProfile().add(
-        Fault("bdl_stats", FaultKind.DUPLICATES, DAY, share=0.5),
-        Fault("bdl_stats", FaultKind.NULL_MINUTES, DAY, share=0.3),
-    )
-    import httpx
-
-    bridge = ASGIBridge(create_app(LEAGUE, faults=faults))
-    with httpx.Client(transport=bridge, base_url="http://sim") as c:
-        body = _payload(c, "bdl_stats", DAY)
-    bridge.close()
-    sent = json.loads(body)["data"]
-    table = bdl_player_boxscores.build(body, DAY)
-    assert len(sent) > table.num_rows  # duplicates were sent ...
-    keys = Counter(zip(table["game_id"].to_pylist(), table["player_id"].to_pylist(), strict=True))
-    assert max(keys.values()) == 1  # ... and dropped
-    nulls = table["minutes"].null_count / table.num_rows
-    assert 0.15 < nulls < 0.45
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("34:12", 34.2), ("PT34M12.00S", 34.2), ("PT05M30.60S", 5.51), ("12", 12.0), ("", None),
-     (None, None), ("0:00", 0.0), (27.5, 27.5)],
-)
-def test_minutes_in_every_dialect(text, expected):
-    assert minutes(text) == expected
-
-
-def test_schedule_keeps_scheduled_games_without_scores(client):
-    body = _payload(client, "nbac_schedule", DAY)
-    doc = json.loads(body)
-    for g in doc["leagueSchedule"]["gameDates"][0]["games"]:
-        g["gameStatus"], g["gameStatusText"] = 1, "7:00 pm ET"
-    t = nbac_schedule.build(json.dumps(doc).encode(), DAY)
-    assert set(t["status"].to_pylist()) == {"scheduled"}
-    assert t["home_score"].null_count == t.num_rows
-    assert set(t["season_type"].to_pylist()) == {"regular"}
-
-
-def test_props_teams_become_tricodes_and_sides_pair_up(client):
-    t = odds_player_points_props.build(_payload(client, "odds_props", DAY), DAY)
-    assert set(t["home_team"].to_pylist()) <= set(LEAGUE.season("2023-24").tables["nbac_schedule"]["home_team"].to_pylist())
-    assert t["over_price"].null_count == 0 and t["under_price"].null_count == 0
-    assert len(set(t["snapshot_at"].to_pylist())) >= 2  # opening and closing
-
-
-def test_injury_names_are_turned_around(client):
-    t = nbac_injury_report.build(_payload(client, "nbac_injury_report", DAY), DAY)
-    assert t.num_rows > 0
-    assert not any("," in n for n in t["player_name"].to_pylist())
-
-
-@pytest.mark.parametrize("module", RAW_MODULES, ids=lambda m: m.SPEC.name)
-def test_malformed_json_is_payload_invalid(module):
-    with pytest.raises(errors.PayloadInvalid, match="malformed JSON") as info:
-        module.build(b'{"games": [{"gameId": "00223', DAY)
-    assert info.value.table == module.SPEC.name and info.value.dates == (DAY,)
-
-
-def test_schema_violation_names_the_field(client):
-    doc = json.loads(_payload(client, "nbac_gamebook", DAY))
-    doc["games"][0]["homeTeam"]["players"][0]["statistics"]["points"] = "lots"
-    with pytest.raises(errors.PayloadInvalid, match=r"games\.0\.homeTeam\.players\.0\.statistics\.points"):
-        nbac_gamebook_player_stats.build(json.dumps(doc).encode(), DAY)
-    doc = json.loads(_payload(client, "bdb_pbp", DAY))
-    doc["games"][0]["actions"][0].update(actionType="2pt", area="Half Court Heave")
-    with pytest.raises(errors.PayloadInvalid, match="unknown area"):
-        bdb_play_by_play.build(json.dumps(doc).encode(), DAY)
-
-
-def test_a_payload_for_another_date_is_rejected(client):
-    body = _payload(client, "nbac_schedule", DAY)
-    with pytest.raises(errors.PayloadInvalid, match="holds games of 2023-11-08"):
-        nbac_schedule.build(body, DAY + timedelta(days=1))
+def _ascii(name: str | None) -> str | None:
+    return None if name is None else unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
 
 
 # -- the executor ------------------------------------------------------------------------
-
-
-CATALOG = "tests.test_raw:build_catalog"
 
 
 @pytest.fixture
@@ -216,18 +104,25 @@ def runtime(tmp_path: Path, faults):
     rt.executor.fetcher.close()
 
 
-def _run(rt, dates=DATES, tables=None):
+def _run(rt, dates=DATES, tables=None, force=False):
     tables = tables or tuple(rt.catalog.names())
-    return rt.executor.execute("test", Request(tuple(tables), tuple(dates)))
+    return rt.executor.execute("test", Request(tuple(tables), tuple(dates), force))
 
 
-def _schedule(day: date) -> list[dict]:
-    t = LEAGUE.season("2023-24").tables["nbac_schedule"]
-    return [r for r in t.to_pylist() if r["game_date"] == day]
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Two weeks of every source scraped and parsed once, shared by the read-only tests."""
+    profile = importlib.import_module(CATALOG.partition(":")[0]).FAULTS
+    profile.clear()
+    rt = open_writer(Home(tmp_path_factory.mktemp("raw") / "home"), CATALOG)
+    result = _run(rt)
+    yield rt, result
+    rt.close()
+    rt.executor.fetcher.close()
 
 
-def test_two_weeks_of_raw_tables_are_complete_and_match_the_schedule(runtime):
-    result = _run(runtime)
+def test_two_weeks_of_raw_tables_are_complete_and_match_the_schedule(built):
+    runtime, result = built
     gaps = result.gaps(runtime.catalog.names(), DATES)
     assert gaps == [], [(g.table, g.game_date, g.status, g.reason) for g in gaps]
     game_days = [d for d in DATES if _schedule(d)]
@@ -244,7 +139,7 @@ def test_two_weeks_of_raw_tables_are_complete_and_match_the_schedule(runtime):
     # team minutes are 240 plus 25 per overtime, team points are the players' sum
     bad = wh.sql(
         "SELECT count(*) FROM nbac_team_boxscore t JOIN (SELECT game_id, team, sum(points) p,"
-        " sum(minutes) m FROM nbac_gamebook_player_stats GROUP BY ALL) g USING (game_id, team)"
+        " round(sum(minutes)) m FROM nbac_gamebook_player_stats GROUP BY ALL) g USING (game_id, team)"
         " WHERE t.points <> g.p OR t.minutes <> g.m OR (t.minutes - 240) % 25 <> 0"
     )
     assert bad == [(0,)]
@@ -252,32 +147,115 @@ def test_two_weeks_of_raw_tables_are_complete_and_match_the_schedule(runtime):
     assert _run(runtime).written == 0
 
 
-def test_a_500_shows_as_failed_with_its_reason_and_heals_once_cleared(runtime, faults):
+@pytest.mark.parametrize("module", RAW_MODULES, ids=lambda m: m.SPEC.name)
+def test_parsed_bodies_equal_the_simulated_raw_table(built, module):
+    runtime, _ = built
+    table = module.SPEC.name
+    t = runtime.warehouse.table(table)
+    parsed = runtime.warehouse.execute(t.filter(t.game_date == DAY)).to_pylist()
+    truth = _truth(table, DAY)
+    keys = list(module.SPEC.keys)
+    a = sorted(parsed, key=lambda r: tuple(str(r[k]) for k in keys))
+    b = sorted(truth, key=lambda r: tuple(str(r[k]) for k in keys))
+    assert len(a) == len(b) > 0
+    if table == "nbac_gamebook_player_stats":
+        # minutes travel as ISO durations with hundredths of a second
+        for r in a + b:
+            r["minutes"] = None if r["minutes"] is None else round(r["minutes"], 2)
+    if table == "bdl_player_boxscores":
+        for r in b:  # BallDontLie sends whole minutes
+            r["minutes"] = None if r["minutes"] is None else float(int(r["minutes"]))
+    if table == "nbac_injury_report":
+        for r in b:  # the report's font prints Latin-1: other accents lose their marks
+            r["player_name"] = _ascii(r["player_name"])
+        for r in a:
+            r["player_name"] = _ascii(r["player_name"])
+        a = sorted(a, key=lambda r: tuple(str(r[k]) for k in keys))
+        b = sorted(b, key=lambda r: tuple(str(r[k]) for k in keys))
+    assert a == b
+
+
+def test_every_request_is_a_fetch_ledger_row_and_every_body_is_kept(built):
+    runtime, _ = built
+    rows = runtime.ledger.fetches("nbac_gamebook", DAY)
+    games = {g["game_id"] for g in _schedule(DAY)}
+    assert len(rows) == len(games) and all(r["status"] == 200 and r["bytes"] > 0 for r in rows)
+    assert {r["item"] for r in rows} == games
+    assert sum(r["records"] for r in rows) == len(_truth("nbac_gamebook_player_stats", DAY))
+    for r in rows:
+        assert r["url"] == f"/static/json/liveData/boxscore/boxscore_{r['item']}.json"
+        assert (runtime.home.objects / r["object_key"]).is_file()
+    pages = runtime.ledger.fetches("bdl_stats", DAY)
+    assert len(pages) == -(-len(_truth("bdl_player_boxscores", DAY)) // 100) > 1
+    assert all("per_page=100" in r["url"] for r in pages)
+    odds = runtime.ledger.fetches("odds_props", DAY)
+    assert {r["quota_remaining"] is not None for r in odds} == {True}
+    assert any("/historical/sports/basketball_nba/events?" in r["url"] for r in odds)
+    reports = runtime.ledger.fetches("nbac_injury_report", DAY)
+    assert len({r["url"].rsplit("/", 1)[-1] for r in reports if r["status"] == 200}) == 2
+    assert any(r["url"].endswith("Injury-Report_2023-10-31_05_30PM.pdf") for r in reports)
+    schedule = runtime.ledger.fetches("nbac_schedule")
+    assert len(schedule) == 1  # one season document for every date
+    assert schedule[0]["url"] == "/stats/scheduleleaguev2?LeagueID=00&Season=2023-24"
+
+
+def test_the_alternate_ladder_is_kept_apart_from_the_main_line(built):
+    runtime, _ = built
+    rows = runtime.warehouse.sql(
+        "SELECT bookmaker, main_line, count(*) FROM odds_player_points_props WHERE game_date = ?"
+        " GROUP BY ALL ORDER BY ALL", [DAY])
+    ladder = {m: n for b, m, n in rows if b == "williamhill_us"}
+    closing = sum(1 for r in _truth("odds_player_points_props", DAY) if r["bookmaker"] == "williamhill_us"
+                  and r["main_line"] and r["snapshot_at"] > r["commence_time"] - timedelta(hours=1))
+    assert ladder[False] == 2 * closing > 0  # a rung either side of each closing main line
+    one_main = runtime.warehouse.sql(
+        "SELECT max(n) FROM (SELECT count(*) n FROM odds_player_points_props WHERE main_line"
+        " GROUP BY event_id, bookmaker, player_name, snapshot_at)")
+    assert one_main == [(1,)]
+
+
+def test_a_500_on_one_game_makes_the_date_partial_naming_it_and_the_refetch_asks_only_for_it(runtime, faults):
     bad = DATES[5]
-    faults.add(Fault("nbac_gamebook", FaultKind.HTTP_500, bad))
-    result = _run(runtime)
+    games = sorted(g["game_id"] for g in _schedule(bad))
+    _run(runtime, tables=("scrape.nbac_schedule", "nbac_schedule"))
+    faults.add(Fault("nbac_gamebook", FaultKind.HTTP_500, bad, times=2))  # two attempts: the first game
+    result = _run(runtime, tables=("scrape.nbac_gamebook",), dates=(bad,))
     st = result.statuses[("scrape.nbac_gamebook", bad)]
-    assert st.status == "failed"
-    assert "HTTP 500" in st.reason and "Internal Server Error" in st.reason
-    raw = result.statuses[("nbac_gamebook_player_stats", bad)]
-    assert raw.status == "blocked" and raw.root_cause == ("scrape.nbac_gamebook", bad)
-    others = [d for d in DATES if d != bad]
-    assert all(result.statuses[("nbac_gamebook_player_stats", d)].status in ("complete", "no_data")
-               for d in others)
-    faults.clear()
-    healed = _run(runtime)
-    assert healed.gaps(runtime.catalog.names(), DATES) == []
+    assert st.status == "partial"
+    assert f"fetched {len(games) - 1} of {len(games)} games" in st.reason
+    assert games[0] in st.reason and "HTTP 500" in st.reason
+    before = len(runtime.ledger.fetches("nbac_gamebook", bad))
+    healed = _run(runtime, tables=("scrape.nbac_gamebook", "nbac_gamebook_player_stats"), dates=(bad,))
+    assert healed.statuses[("scrape.nbac_gamebook", bad)].status == "complete"
+    asked = runtime.ledger.fetches("nbac_gamebook", bad)[: len(runtime.ledger.fetches("nbac_gamebook", bad)) - before]
+    assert [r["item"] for r in asked] == [games[0]]
     assert healed.statuses[("nbac_gamebook_player_stats", bad)].status == "complete"
 
 
+def test_a_persistent_500_fails_and_blocks_and_heals_once_cleared(runtime, faults):
+    bad = DATES[5]
+    faults.add(Fault("bdl_stats", FaultKind.HTTP_500, bad))
+    result = _run(runtime)
+    st = result.statuses[("scrape.bdl_stats", bad)]
+    assert st.status == "failed"
+    assert "HTTP 500" in st.reason and "Internal Server Error" in st.reason
+    raw = result.statuses[("bdl_player_boxscores", bad)]
+    assert raw.status == "blocked" and raw.root_cause == ("scrape.bdl_stats", bad)
+    faults.clear()
+    healed = _run(runtime)
+    assert healed.gaps(runtime.catalog.names(), DATES) == []
+
+
 def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtime):
-    _run(runtime, tables=("scrape.nbac_schedule", "nbac_schedule", "scrape.nbac_team_boxscore"))
     day = DATES[3]
+    _run(runtime, tables=("scrape.nbac_schedule", "nbac_schedule", "scrape.nbac_team_boxscore"))
     store = runtime.executor.store
-    key, body = store.latest("nbac_team_boxscore", day)
-    doc = json.loads(body)
+    [entry] = store.manifest("nbac_team_boxscore", day)
+    doc = json.loads(store.get(entry.key))
     doc["resultSets"][0]["headers"].remove("MATCHUP")
-    store.put("nbac_team_boxscore", day, _later(store, key), json.dumps(doc).encode())
+    body = json.dumps(doc).encode()
+    key = store.put("nbac_team_boxscore", day, datetime(2030, 1, 1), body, entry.item)
+    store.commit("nbac_team_boxscore", day, datetime(2030, 1, 1), [Entry(entry.item, key, digest(body))])
     result = _run(runtime, tables=("nbac_team_boxscore",))
     # the fetch that brought it fails with the reason, so the next run fetches again
     fetch = result.statuses[("scrape.nbac_team_boxscore", day)]
@@ -286,31 +264,102 @@ def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtim
     assert st.status == "blocked" and st.root_cause == ("scrape.nbac_team_boxscore", day)
     quarantined = list((runtime.home.objects / "quarantine").rglob("*.reason.txt"))
     assert len(quarantined) == 1 and "MATCHUP" in quarantined[0].read_text()
-    # the good payload is the latest again: the next attempt succeeds
-    assert store.latest("nbac_team_boxscore", day)[0] == key
     healed = _run(runtime, tables=("scrape.nbac_team_boxscore", "nbac_team_boxscore"))
     assert healed.statuses[("nbac_team_boxscore", day)].status == "complete"
 
 
-def _later(store, key: str):
-    from datetime import datetime
-
-    stamp = key.rsplit("/", 1)[1].removesuffix(".json")
-    return datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ") + timedelta(seconds=1)
-
-
 def test_a_stat_correction_reaches_the_raw_tables_on_refetch(runtime, faults):
-    _run(runtime)
     day = DATES[2]
+    _run(runtime, dates=(day,))
     game = _schedule(day)[0]
     gb = LEAGUE.season("2023-24").tables["nbac_gamebook_player_stats"].to_pylist()
     player = next(r for r in gb if r["game_id"] == game["game_id"] and r["status"] == "active")
-    from datetime import datetime
-
     faults.add(StatCorrection(game["game_id"], player["player_id"], datetime(2000, 1, 1)))
-    runtime.executor.execute("test", Request(tuple(runtime.catalog.names()), (day,), force=True))
+    _run(runtime, dates=(day,), force=True)
     got = runtime.warehouse.sql(
         "SELECT points FROM nbac_gamebook_player_stats WHERE game_id = ? AND player_id = ?",
         [game["game_id"], player["player_id"]],
     )
     assert got == [(player["points"] + 3,)]
+    pbp = runtime.warehouse.sql(
+        "SELECT sum(points) FROM bdb_play_by_play WHERE game_id = ? AND player_id = ?",
+        [game["game_id"], player["player_id"]])
+    assert pbp == [(player["points"] + 3,)]
+
+
+# -- the parsers on their own --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("34:12", 34.2), ("PT34M12.00S", 34.2), ("PT05M30.60S", 5.51), ("12", 12.0), ("", None),
+     (None, None), ("0:00", 0.0), (27.5, 27.5), ("05", 5.0), ("00", 0.0)],
+)
+def test_minutes_in_every_dialect(text, expected):
+    assert minutes(text) == expected
+
+
+@pytest.mark.parametrize("module", [m for m in RAW_MODULES if m is not nbac_injury_report],
+                         ids=lambda m: m.SPEC.name)
+def test_malformed_json_is_payload_invalid(module):
+    with pytest.raises(errors.PayloadInvalid, match="malformed JSON") as info:
+        module.build(b'{"games": [{"gameId": "00223', DAY)
+    assert info.value.table == module.SPEC.name and info.value.dates == (DAY,)
+
+
+def test_a_broken_pdf_is_payload_invalid():
+    with pytest.raises(errors.PayloadInvalid, match="injury report PDF") as info:
+        nbac_injury_report.build(b"%PDF-1.4 truncated", DAY)
+    assert info.value.table == "nbac_injury_report"
+
+
+def test_duplicated_rows_are_dropped_and_null_minutes_kept():
+    from fullcourt.sources.wire import balldontlie
+
+    rows = _truth("bdl_player_boxscores", DAY)
+    doubled = rows + rows[:50]
+    for r in doubled[:40]:
+        r["minutes"] = None
+    body = json.dumps(balldontlie.page(balldontlie.records(doubled, {}, {}, {}), 0, 1000)).encode()
+    table = bdl_player_boxscores.build(body, DAY)
+    assert table.num_rows == len(rows)
+    keys = Counter(zip(table["game_id"].to_pylist(), table["player_id"].to_pylist(), strict=True))
+    assert max(keys.values()) == 1
+    assert table["minutes"].null_count == 40
+
+
+def test_schema_violation_names_the_field():
+    from fullcourt.sources.wire import nbacom
+
+    game = _schedule(DAY)[0]
+    gb = [r for r in _truth("nbac_gamebook_player_stats", DAY) if r["game_id"] == game["game_id"]]
+    teams = [r for r in _truth("nbac_team_boxscore", DAY) if r["game_id"] == game["game_id"]]
+    doc = nbacom.boxscore(game, gb, teams, datetime(2024, 1, 1))
+    doc["game"]["homeTeam"]["players"][0]["statistics"]["points"] = "lots"
+    with pytest.raises(errors.PayloadInvalid, match=r"homeTeam\.players\.0\.statistics\.points"):
+        nbac_gamebook_player_stats.build(json.dumps(doc).encode(), DAY)
+    pbp = [r for r in _truth("bdb_play_by_play", DAY) if r["game_id"] == game["game_id"]]
+    doc = nbacom.play_by_play(game["game_id"], pbp, datetime(2024, 1, 1))
+    shot = next(a for a in doc["game"]["actions"] if a["actionType"] == "2pt")
+    shot["area"] = "Half Court Heave"
+    with pytest.raises(errors.PayloadInvalid, match="unknown area"):
+        bdb_play_by_play.build(json.dumps(doc).encode(), DAY)
+
+
+def test_a_box_score_for_another_date_is_rejected():
+    from fullcourt.sources.wire import nbacom
+
+    game = _schedule(DAY)[0]
+    doc = nbacom.boxscore(game, _truth("nbac_gamebook_player_stats", DAY)[:3], [], datetime(2024, 1, 1))
+    with pytest.raises(errors.PayloadInvalid, match="was played on 2023-11-01"):
+        nbac_gamebook_player_stats.build(json.dumps(doc).encode(), DAY + timedelta(days=1))
+
+
+def test_schedule_keeps_scheduled_games_without_scores():
+    from fullcourt.sources.wire import nbacom
+
+    rows = [{**g, "status": "scheduled"} for g in _schedule(DAY)]
+    t = nbac_schedule.build(json.dumps(nbacom.schedule(rows, "2023-24", datetime(2023, 1, 1))).encode(), DAY)
+    assert set(t["status"].to_pylist()) == {"scheduled"}
+    assert t["home_score"].null_count == t.num_rows
+    assert set(t["season_type"].to_pylist()) == {"regular"}

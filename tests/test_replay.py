@@ -26,7 +26,6 @@ from fullcourt.processors.raw import (
     nbac_schedule,
     nbac_team_boxscore,
 )
-from fullcourt.sources import fetcher as fetcher_mod
 from fullcourt.sources import registry
 from fullcourt.sources.replay import ReplayFiles, files, names
 
@@ -267,43 +266,62 @@ def replay_env(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def _bodies(store, source: str, day: date) -> list[bytes]:
+    return [b for _, b in store.bodies(source, day)]
+
+
 def test_fetcher_reports_source_provides_none(replay_env: Path, tmp_path: Path):
+    from fullcourt.sources.providers import Game
+
     wired = registry.wiring(Home(tmp_path / "home"))
-    fetch = wired["fetcher"]
+    fetch, store = wired["fetcher"], wired["store"]
+    day = date(2023, 11, 3)
+    sched_rows = ReplayFiles(replay_env).season("2023-24").tables["nbac_schedule"].to_pylist()
+    games = {r["game_date"]: [Game(r["game_id"], r["game_date"], r["home_team"], r["away_team"], r["status"],
+                                   r["tipoff_utc"], r["season_type"], r["season"])] for r in sched_rows}
     try:
-        pbp = fetch("bdb_pbp", [date(2023, 10, 24)])[0]
-        assert pbp.unavailable and "play-by-play" in pbp.unavailable
-        assert pbp.error is None and pbp.body is None and not pbp.ok
-        playin = fetch("nbac_schedule", [date(2024, 4, 16)])[0]
-        assert "play-in" in (playin.unavailable or "")
-        day = date(2023, 11, 3)
+        pbp = fetch("bdb_pbp", [date(2023, 10, 24)], games=games)[0]
+        assert pbp.status == "unavailable" and "play-by-play" in pbp.error
+        assert pbp.rows[0].status == 404
+        injuries = fetch("nbac_injury_report", [day], games=games)[0]
+        assert injuries.status == "unavailable" and "injury" in injuries.error
         sched = fetch("nbac_schedule", [day])[0]
-        assert sched.ok and sched.unavailable is None and sched.records == 1
-        assert nbac_schedule.build(sched.body, day).column("home_team").to_pylist() == ["DEN"]
-        book = fetch("nbac_gamebook", [day])[0]
-        assert nbac_gamebook_player_stats.build(book.body, day).num_rows == 8
-        box = nbac_team_boxscore.build(fetch("nbac_team_boxscore", [day])[0].body, day)
+        assert sched.ok and sched.records == 1
+        [body] = _bodies(store, "nbac_schedule", day)
+        assert nbac_schedule.build(body, day).column("home_team").to_pylist() == ["DEN"]
+        book = fetch("nbac_gamebook", [day], games=games)[0]
+        assert nbac_gamebook_player_stats.build(_bodies(store, "nbac_gamebook", day)[0], day).num_rows == 8
+        assert book.games == 1
+        fetch("nbac_team_boxscore", [day], games=games)
+        box = nbac_team_boxscore.build(_bodies(store, "nbac_team_boxscore", day)[0], day)
         assert sorted(box.column("minutes").to_pylist()) == [265.0, 265.0]
-        odds = fetch("odds_props", [date(2023, 10, 24)])[0]
-        assert odds.records == 5
+        opening = date(2023, 10, 24)
+        odds = fetch("odds_props", [opening], games=games)[0]
+        assert odds.ok and odds.games == 1
         outcomes = [
             o
-            for snap in json.loads(odds.body)["snapshots"]
-            for e in snap["data"]
-            for b in e["bookmakers"]
-            for o in b["markets"][0]["outcomes"]
+            for b in _bodies(store, "odds_props", opening)
+            if "bookmakers" in (doc := json.loads(b)).get("data", {})
+            for bk in doc["data"]["bookmakers"]
+            for o in bk["markets"][0]["outcomes"]
         ]
         assert {o["price"] for o in outcomes} == {None}
         assert {o["description"] for o in outcomes} >= {"Nikola Jokić", "Kenyon Martin Jr."}
-        assert fetch("odds_props", [day])[0].unavailable
+        assert fetch("odds_props", [day], games=games)[0].status == "unavailable"
     finally:
         fetch.close()
 
 
-def test_a_plain_404_is_still_fetched_and_empty():
-    assert fetcher_mod._unavailable(b'{"error": "unknown season"}') is None
-    assert fetcher_mod._unavailable(b"not json") is None
-    assert fetcher_mod._unavailable(b'{"unavailable": "no pbp"}') == "no pbp"
+def test_a_plain_404_is_not_the_provider_saying_it_has_none():
+    from fullcourt.sources.providers import Exchange, provides_none
+
+    def ex(body: bytes, status: int = 404) -> Exchange:
+        return Exchange("nbacdn", "/x", status, body, datetime(2024, 1, 1))
+
+    assert provides_none(ex(b'{"error": "unknown season"}')) is None
+    assert provides_none(ex(b"not json")) is None
+    assert provides_none(ex(b'{"unavailable": "no pbp"}')) == "no pbp"
+    assert provides_none(ex(b'{"unavailable": "no pbp"}', 200)) is None
 
 
 def test_settings_select_the_replay_and_there_is_no_oracle(folder: Path, tmp_path: Path,
@@ -340,7 +358,8 @@ def test_unavailable_partitions_flow_through_the_executor(replay_env: Path, tmp_
         assert status[("scrape.bdb_pbp", day)] == "unavailable"
         assert status[("bdb_play_by_play", day)] == "unavailable"
         assert status[("nbac_injury_report", day)] == "unavailable"
-        assert status[("scrape.nbac_schedule", date(2024, 4, 16))] == "unavailable"
+        # the play-in is not in the files: its dates have no games in the replayed schedule
+        assert status[("scrape.nbac_schedule", date(2024, 4, 16))] == "no_data"
         assert status[("player_game_summary", day)] == "complete"
         assert status[("team_offense_game_summary", day)] == "complete"
         reason = result.statuses[("bdb_play_by_play", day)].reason
@@ -377,7 +396,7 @@ def test_four_real_seasons_replay_through_analytics_without_gaps(tmp_path: Path,
         assert gaps == [], [(g.table, g.game_date, g.status, g.reason) for g in gaps[:10]]
         unavailable = {t for (t, d), s in result.statuses.items() if s.status == "unavailable"}
         assert {"scrape.bdb_pbp", "bdb_play_by_play", "nbac_injury_report",
-                "odds_player_points_props", "nbac_schedule"} <= unavailable  # fmt: skip
+                "odds_player_points_props"} <= unavailable  # fmt: skip
         wh = rt.warehouse
         have = wh.sql(
             "SELECT season, season_type, count(DISTINCT game_id) FROM player_game_summary GROUP BY ALL"

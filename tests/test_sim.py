@@ -200,7 +200,7 @@ def test_truth_is_the_mean_of_points(db):
 
 def test_closing_lines_track_the_truth_and_cover_every_game(db):
     lines = db.execute(
-        "WITH close AS (SELECT * FROM odds_player_points_props o WHERE snapshot_at = (SELECT"
+        "WITH close AS (SELECT * FROM odds_player_points_props o WHERE main_line AND snapshot_at = (SELECT"
         " max(snapshot_at) FROM odds_player_points_props p WHERE p.event_id = o.event_id))"
         " SELECT c.line, t.expected_points FROM close c JOIN nbac_gamebook_player_stats g"
         " ON g.game_date = c.game_date AND g.player_name = c.player_name"
@@ -219,15 +219,21 @@ def test_closing_lines_track_the_truth_and_cover_every_game(db):
     snaps = one(db, "SELECT count(DISTINCT snapshot_at < commence_time - INTERVAL 12 HOUR),"
                     " bool_and(snapshot_at < commence_time) FROM odds_player_points_props")
     assert snaps == (2, True)  # opening (evening before) and closing, all before tip-off
+    ladder = one(db, "SELECT count(DISTINCT bookmaker), bool_and(snapshot_at > commence_time - INTERVAL 1 HOUR)"
+                     " FROM odds_player_points_props WHERE NOT main_line")
+    assert ladder == (1, True)  # one book's alternate ladder, at closing
 
 
 def test_injury_reports_come_before_tipoff_and_list_the_inactive(db):
     assert one(db, "SELECT bool_and(r.report_at < s.tipoff_utc) FROM nbac_injury_report r"
-                   " JOIN nbac_schedule s USING (game_id)") == (True,)
+                   " JOIN nbac_schedule s ON r.game_date = s.game_date AND r.matchup ="
+                   " s.away_team || '@' || s.home_team") == (True,)
+    assert one(db, "SELECT bool_and(n <= 2) FROM (SELECT count(DISTINCT report_at) n"
+                   " FROM nbac_injury_report GROUP BY game_date)") == (True,)  # two publications a date
     listed_out = one(
-        db, "SELECT avg((r.player_id IS NOT NULL)::int) FROM nbac_gamebook_player_stats g LEFT JOIN"
-            " (SELECT DISTINCT game_id, player_id FROM nbac_injury_report WHERE status IN"
-            " ('out', 'doubtful')) r USING (game_id, player_id) WHERE g.status = 'inactive'")[0]
+        db, "SELECT avg((r.player_name IS NOT NULL)::int) FROM nbac_gamebook_player_stats g LEFT JOIN"
+            " (SELECT DISTINCT game_date, team, player_name FROM nbac_injury_report WHERE status IN"
+            " ('out', 'doubtful')) r USING (game_date, team, player_name) WHERE g.status = 'inactive'")[0]
     assert listed_out == 1.0
     statuses = {s for (s,) in db.execute("SELECT DISTINCT status FROM nbac_injury_report").fetchall()}
     assert statuses == {"out", "doubtful", "questionable", "probable", "available"}

@@ -85,6 +85,7 @@ ENVIRONMENT: dict[str, str] = {
     "FULLCOURT_SOURCE_KEY": "sources.key",
     "FULLCOURT_SIM_SEED": "sources.seed",
     "FULLCOURT_REPLAY_DIR": "sources.replay",
+    "FULLCOURT_SOURCE_MODE": "sources.mode",
     "FULLCOURT_LEDGER": "ledger",
     "FULLCOURT_WAREHOUSE_ENGINE": "warehouse.engine",
     "FULLCOURT_SPARK_MASTER": "warehouse.master",
@@ -111,11 +112,33 @@ class ProviderSettings(BaseModel):
     timeout: _Positive | None = Field(None, description="a number > 0 (seconds)")
 
 
+class ProviderTable(BaseModel):
+    """`[sources.<provider>]`: one real provider's URL, key, rate and quota reserve (the
+    defaults are the public services, `sources.provider_settings.DEFAULTS`)."""
+
+    model_config = _MODEL
+
+    url: StrictStr | None = Field(None, pattern=r"^https?://", description="an http(s):// URL")
+    stats_url: StrictStr | None = Field(None, pattern=r"^https?://", description="an http(s):// URL")
+    key: SecretStr | None = Field(None, description="a string (the API key)")
+    rate: _Positive | None = Field(None, description="a number > 0 (requests per second)")
+    reserve: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        None, description="an integer >= 0 (quota requests never spent)"
+    )
+
+
 class SourceSettings(ProviderSettings):
     """`[sources]`: the provider settings every source shares, and what stands in for one."""
 
+    mode: Literal["sim", "replay", "live"] | None = Field(
+        None, description='"sim", "replay" or "live" (the real providers)'
+    )
     seed: StrictInt = Field(7, description="an integer (the simulated league's seed)")
     replay: Path | None = Field(None, description="a folder path string")
+    nbacom: ProviderTable | None = None
+    balldontlie: ProviderTable | None = None
+    oddsapi: ProviderTable | None = None
+    injuries: ProviderTable | None = None
 
     @field_validator("replay", mode="before")
     @classmethod

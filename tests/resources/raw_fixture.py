@@ -144,6 +144,7 @@ def player_name(team: str, k: int) -> str:
 
 
 def _team_game(rng, rows, gid, d, tip, team, opp, is_home, skill, i, final) -> int | None:
+    matchup = f"{opp}@{team}" if is_home else f"{team}@{opp}"
     # One player sits out injured on some nights (reported before tip-off), one more
     # is a coach's decision; the rest share 240 minutes.
     injured = (i + TEAMS.index(team)) % 3 == 0 or not final
@@ -153,8 +154,8 @@ def _team_game(rng, rows, gid, d, tip, team, opp, is_home, skill, i, final) -> i
         pid = player_id(team, out_k)
         for hours, status in ((20, "questionable"), (2, "out")):
             rows["nbac_injury_report"].append({
-                "game_date": d, "game_id": gid, "report_at": tip - timedelta(hours=hours),
-                "team": team, "player_id": pid, "player_name": player_name(team, out_k),
+                "game_date": d, "matchup": matchup, "report_at": tip - timedelta(hours=hours),
+                "team": team, "player_name": player_name(team, out_k),
                 "status": status, "reason": "Injury/Illness - Left Ankle; Sprain",
             })
     if not final:
@@ -236,6 +237,7 @@ def _props(rng, rows, gid, d, tip, home, away, skill) -> None:
                         "event_id": f"ev{gid}", "game_date": d, "commence_time": tip,
                         "home_team": home, "away_team": away, "bookmaker": book,
                         "player_name": player_name(team, k), "line": base + move + 0.5 * b,
+                        "main_line": True,
                         "over_price": -110 - 5 * b, "under_price": -110 + 5 * b,
                         "snapshot_at": tip - timedelta(hours=hours, minutes=b),
                     })
@@ -266,8 +268,8 @@ _RAW_KEYS = {
     "bdl_player_boxscores": ("game_id", "player_id"),
     "nbac_team_boxscore": ("game_id", "team"),
     "bdb_play_by_play": ("game_id", "event_num"),
-    "odds_player_points_props": ("event_id", "bookmaker", "player_name", "snapshot_at"),
-    "nbac_injury_report": ("game_id", "player_id", "report_at"),
+    "odds_player_points_props": ("event_id", "bookmaker", "player_name", "snapshot_at", "line"),
+    "nbac_injury_report": ("game_date", "team", "player_name", "report_at"),
 }
 
 

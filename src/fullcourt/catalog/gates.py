@@ -49,7 +49,7 @@ class Unique(Gate):
     name: str = "unique_keys"
 
     def measure(self, t, keys, ctx):
-        dup = t.group_by(["game_date", *keys]).aggregate(n=t.count())
+        dup = t.group_by(["game_date", *(k for k in keys if k != "game_date")]).aggregate(n=t.count())
         dup = dup.filter(dup.n > 1)
         return dup.group_by("game_date").aggregate(value=(dup.n - 1).sum().cast("float64"))
 

@@ -118,16 +118,19 @@ RAW_SCHEMAS: dict[str, dict[str, str]] = {
         "bookmaker": "string",
         "player_name": "string",  # books give names, not ids: joined to players in phase 3
         "line": "float64",
+        # the book's main line; False for the other points of an alternate-line ladder
+        "main_line": "boolean",
         "over_price": "int64",  # American odds, e.g. -110
         "under_price": "int64",
         "snapshot_at": "timestamp",  # UTC time the line was observed
     },
     "nbac_injury_report": {
+        # The official report is a PDF that prints people, not ids: the game is its
+        # matchup and the player a name, matched to a player in phase 3.
         "game_date": "date",
-        "game_id": "string",
-        "report_at": "timestamp",  # UTC
+        "matchup": "string",  # "MIA@WAS": away @ home
+        "report_at": "timestamp",  # UTC publication time
         "team": "string",
-        "player_id": "string",
         "player_name": "string",
         "status": "string",  # out | doubtful | questionable | probable | available
         "reason": "string",

@@ -1,4 +1,4 @@
-"""Commands that write: backfill, scrape, heal, demo and the long-running `run`.
+"""Commands that write: backfill, scrape, heal, import, demo and the long-running `run`.
 """
 
 from __future__ import annotations
@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from fullcourt import errors
 from fullcourt.catalog import selection
@@ -19,17 +21,20 @@ from fullcourt.commands.common import (
     SEASON,
     START,
     WAIT,
+    State,
     app,
     exit_with,
     plan_dry,
     read_home,
     record_source,
     run_command,
+    seasons_of,
     sources_app,
     state_of,
 )
 from fullcourt.commands.report import grade_report, status
-from fullcourt.console import err, out
+from fullcourt.console import err, out, print_json
+from fullcourt.engine.executor import Request
 from fullcourt.engine.runtime import load_catalog, open_writer
 
 
@@ -213,3 +218,82 @@ def sources_serve(
 
 
 # -- operator's views: coverage, doctor, web; live terminal views ------------------------------
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Files or folders of captured provider responses."),
+    provider: str | None = typer.Option(
+        None, "--provider", help="nbacom, balldontlie, oddsapi or injuries (default: told by the content)."),
+    on: str | None = typer.Option(None, "--date", help="Game date of bodies that carry none, YYYY-MM-DD."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and count the files; write nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """File captured provider responses (JSON, PDF) into the object store and the fetch ledger."""
+    from fullcourt.sources import importer
+    from fullcourt.sources.objectstore import ObjectStore
+
+    state = state_of(ctx)
+    day = selection.parse_date(on, "--date") if on else None
+    if not dry_run:
+        state.home.ensure()
+    reports, filed = importer.import_paths(
+        paths, ObjectStore(state.home.objects), provider=provider, day=day, dry_run=dry_run)
+    if filed.rows:
+        _record_import(state, filed)
+    bad = [r for r in reports if r.status != "ok"]
+    if as_json:
+        print_json([r.to_json() for r in reports])
+    else:
+        t = Table(title=f"{'import (dry run, nothing written)' if dry_run else 'imported'}: "
+                        f"{len(reports) - len(bad)} ok, {len(bad)} invalid")
+        for col in ("file", "provider", "game_date", "records", "status", "reason"):
+            t.add_column(col, overflow="fold")
+        for r in reports:
+            t.add_row(r.file, r.provider or "", r.game_date.isoformat() if r.game_date else "",
+                      str(r.records), r.status, r.reason or "")
+        out.print(t)
+    exit_with(1 if bad else 0)
+
+
+def _record_import(state: State, filed) -> None:
+    """The fetch-ledger rows of an import, and a successful attempt on every scrape
+    partition it filled. A scrape partition's input is its date's schedule, so the
+    schedule of the imported dates is built first (from the import, or from what the
+    home has) and each attempt records the input it was filed against; otherwise the
+    next backfill would take the imported bodies for out of date and fetch them again."""
+    from fullcourt.sources import importer
+
+    rt = open_writer(state.home)
+    try:
+        assert rt.executor is not None
+        holder = rt.executor.holder
+        run_id = rt.ledger.start_run("import", holder)
+        rt.ledger.record_fetches(run_id, filed.rows)
+        by_table: dict[str, dict] = {}
+        for (source, d), outcome in filed.partitions.items():
+            if f"scrape.{source}" in rt.catalog.names():
+                by_table.setdefault(f"scrape.{source}", {})[d] = outcome
+        sched = rt.catalog.schedule
+        feed = next((i.table for i in rt.catalog[sched].inputs if i.table.startswith("scrape.")), None) if sched else None
+
+        def record(table: str, outcomes: dict, fps: dict) -> None:
+            ds = sorted(outcomes)
+            batch = rt.ledger.begin(run_id, table, ds, holder, fps, rt.catalog.code_versions[table],
+                                    code_modules=rt.catalog.code_modules[table])
+            rt.ledger.finish(batch, table, {d: ("success", r, g, fp, None) for d, (r, g, fp) in outcomes.items()})
+
+        if feed in by_table:
+            outcomes = by_table.pop(feed)
+            record(feed, outcomes, dict.fromkeys(outcomes, importer.scrape_input_fp()))
+        days = sorted({d for outcomes in by_table.values() for d in outcomes})
+        if days and sched:
+            rt.executor.run(Request((sched,), tuple(days)), run_id)
+        statuses = rt.executor.statuses(seasons_of(days)) if days else {}
+        for table, outcomes in sorted(by_table.items()):
+            fps = {d: getattr(statuses.get((table, d)), "input_fp", "") for d in outcomes}
+            record(table, outcomes, fps)
+        rt.ledger.end_run(run_id, "ok")
+    finally:
+        rt.close()

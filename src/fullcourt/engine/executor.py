@@ -11,7 +11,6 @@ one bad date does not fail a month. Transient errors are retried with backoff fi
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import signal
 import threading
@@ -23,6 +22,7 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import tenacity
 
 from fullcourt import errors
@@ -328,7 +328,7 @@ class Executor:
             code_modules=self.catalog.code_modules[spec.name],
         )
         try:
-            outcomes = self._retrying(lambda: self._build(spec, dates))
+            outcomes = self._retrying(lambda: self._build(spec, dates, statuses))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then narrowed
             if errors.is_disk_full(exc):
                 raise errors.disk_full(self.home.root) from exc
@@ -371,9 +371,9 @@ class Executor:
 
     # -- building one batch --------------------------------------------------------------
 
-    def _build(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+    def _build(self, spec: TableSpec, dates: list[date], statuses=None) -> dict[date, Outcome]:
         if spec.phase is Phase.SCRAPE:
-            return self._scrape(spec, dates)
+            return self._scrape(spec, dates, statuses or {})
         if spec.phase is Phase.RAW and any(i.table.startswith("scrape.") for i in spec.inputs):
             return self._parse(spec, dates)
         inputs = {}
@@ -436,27 +436,62 @@ class Executor:
                 outcomes[d] = ("success", rows, games, fp, None)
         return outcomes
 
-    def _scrape(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+    def _scrape(self, spec: TableSpec, dates: list[date], statuses) -> dict[date, Outcome]:
+        """Fetch the dates' payloads (the fetcher stores them), record every request in the
+        fetch ledger. The schedule's games are handed over so per-game sources know what
+        to ask for; a partial partition asks only for what it lacks."""
         if self.fetcher is None or self.store is None:
             raise errors.PartitionError("no source configured for scraping", spec.name, dates)
         source = spec.name.removeprefix("scrape.")
+        schedule_source = self._schedule_source()
+        games = self._games(dates) if source != schedule_source else {}
+        skip = {}
+        for d in dates:
+            st = statuses.get((spec.name, d))
+            if st is not None and st.status == "partial":
+                skip[d] = [e.item for e in self.store.manifest(source, d) or []]
+        results = list(self.fetcher(source, dates, games=games, skip=skip))
+        self.ledger.record_fetches(self._run_id, [row for r in results for row in r.rows])
         outcomes: dict[date, Outcome] = {}
-        for res in self.fetcher(source, dates):
+        for res in results:
             d = res.game_date
-            if getattr(res, "unavailable", None):
-                outcomes[d] = ("unavailable", 0, None, None, f"source provides none: {res.unavailable}")
-                continue
-            if res.error is not None or res.body is None:
-                outcomes[d] = ("failed", None, None, None, f"HTTP {res.status}: {res.error}")
-                continue
-            self.store.put(source, d, res.fetched_at, res.body)
-            fp = hashlib.blake2b(res.body, digest_size=8).hexdigest()
-            outcomes[d] = ("success", int(res.records), None, fp, None)
+            if res.status == "unavailable":
+                outcomes[d] = ("unavailable", 0, None, None, f"source provides none: {res.error}")
+            elif res.status != "success":
+                outcomes[d] = ("failed", None, None, None, res.error or "no response")
+            else:
+                outcomes[d] = ("success", int(res.records), int(res.games), res.fingerprint, res.error)
         for d in dates:
             outcomes.setdefault(d, ("failed", None, None, None, "no response"))
         return outcomes
 
+    def _schedule_source(self) -> str | None:
+        sched = self.catalog.schedule
+        if sched is None or sched not in self.catalog.names():
+            return None
+        src = next((i.table for i in self.catalog[sched].inputs if i.table.startswith("scrape.")), None)
+        return src.removeprefix("scrape.") if src else None
+
+    def _games(self, dates: list[date]) -> dict[date, list[Any]]:
+        """The schedule's games of `dates`, as the scrapers take them."""
+        from fullcourt.sources.providers import Game
+
+        sched = self.catalog.schedule
+        if sched is None or not self.wh.has_table(sched):
+            return {}
+        out: dict[date, list[Any]] = {}
+        for row in self.wh.sql(
+            f'SELECT game_id, game_date, home_team, away_team, status, tipoff_utc, season_type, season'
+            f' FROM "{sched}" WHERE game_date IN (SELECT unnest(?::DATE[])) ORDER BY game_date, game_id',
+            [dates],
+        ):
+            out.setdefault(row[1], []).append(Game(*row))
+        return out
+
     def _parse(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+        """Every body of each date's partition parsed, put together, duplicates across
+        bodies dropped (the newest body wins); a body that fails validation is
+        quarantined with the reason and its date fails."""
         if self.store is None:
             raise errors.PartitionError("no object store configured", spec.name, dates)
         src = next((i.table for i in spec.inputs if i.table.startswith("scrape.")), None)
@@ -471,20 +506,38 @@ class Executor:
             d: a.error for d in dates
             if (a := provided.get((src, d))) is not None and a.status == "unavailable"
         }
+        shared: dict[str, bytes] = {}  # a body many dates share (a season's schedule), read once
         for d in dates:
             if d in unavailable:
                 continue
-            got = self.store.latest(source, d)
-            if got is None:
+            entries = self.store.manifest(source, d)
+            if entries is None:
                 failed[d] = f"no payload for {source} {d}"
                 continue
-            key, body = got
+            parts: list[pa.Table] = []
+            for e in sorted(entries, key=lambda e: e.key.rsplit("/", 1)[-1], reverse=True):
+                try:
+                    body = shared[e.key] if e.key in shared else self.store.get(e.key)
+                except FileNotFoundError:
+                    continue  # quarantined since: its fetch is owed again
+                if "/_shared/" in e.key:
+                    shared[e.key] = body
+                try:
+                    parts.append(spec.build(body, d))
+                except errors.PayloadInvalid as exc:
+                    self.store.quarantine(e.key, str(exc))
+                    failed[d] = f"payload quarantined: {exc}"
+                    break
+            if d in failed or not parts:
+                continue
+            # bodies of distinct games cannot share a key; others (snapshots, a game log
+            # beside box scores) may: the newest body's row wins
+            per_game = all(e.item.isdigit() for e in entries)
             try:
-                parsed = spec.build(body, d)
-                tables.append(_conform(parsed, schema, spec.name, d) if schema else parsed)
+                merged = pa.concat_tables(parts, promote_options="default") if per_game else _distinct(parts, spec.keys)
+                tables.append(_conform(merged, schema, spec.name, d) if schema else merged)
             except errors.PayloadInvalid as exc:
-                self.store.quarantine(key, str(exc))
-                failed[d] = f"payload quarantined: {exc}"
+                failed[d] = str(exc)
         self._refetch(src, {d: m for d, m in failed.items() if m.startswith("payload quarantined")})
         if unavailable:  # a raw table holds nothing its source does not provide
             self.wh.replace_partitions(spec.name, sorted(unavailable), _empty(schema) if schema
@@ -533,6 +586,20 @@ class _Tables(dict):
         return isinstance(name, str) and self._wh.has_table(name)
 
 
+
+
+def _distinct(parts: list[pa.Table], keys: Sequence[str]) -> pa.Table:
+    """The parts put together, one row per key: the first part holding a key wins."""
+    table = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+    if len(parts) == 1 or not keys or not all(k in table.column_names for k in keys):
+        return table
+    order = pa.array(range(table.num_rows), pa.int64())
+    first = table.append_column("__row", order).group_by(list(keys), use_threads=False).aggregate(
+        [("__row", "min")])
+    if first.num_rows == table.num_rows:
+        return table
+    rows = first.column("__row_min")
+    return table.take(pc.take(rows, pc.sort_indices(rows)))
 
 
 def _empty(schema: Mapping[str, str]) -> pa.Table:

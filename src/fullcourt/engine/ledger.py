@@ -443,6 +443,41 @@ class Ledger:
             out.append(row)
         return out
 
+    # -- the fetch ledger: one row per request (or imported body) -------------------------
+
+    def record_fetches(self, run_id: str, rows: Iterable[object]) -> None:
+        """Rows with the fields of `sources.fetcher.FetchRow` (`status` "imported" rows
+        come from `fullcourt import`); URLs and errors arrive with keys already removed."""
+        batch = [
+            (run_id, r.source, r.game_date.isoformat(), r.item, r.service, r.url, r.status,
+             r.bytes, r.records, r.object_key, _stamp(r.fetched_at), r.error,
+             r.quota_remaining, r.quota_used)
+            for r in rows
+        ]
+        if batch:
+            self._many(
+                "INSERT INTO fetches (run_id, source, game_date, item, service, url, status, bytes,"
+                " records, object_key, fetched_at, error, quota_remaining, quota_used)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                batch,
+            )
+
+    def fetches(self, source: str | None = None, game_date: date | None = None, limit: int = 1000) -> list[dict]:
+        clauses, params = [], []
+        if source:
+            clauses.append("source = ?")
+            params.append(source)
+        if game_date:
+            clauses.append("game_date = ?")
+            params.append(game_date.isoformat())
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        try:
+            cur = self.db.execute(f"SELECT * FROM fetches {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+        except self.db.missing:  # a ledger older than the fetch ledger, read-only
+            return []
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
     # -- leases ----------------------------------------------------------------------------
 
     def acquire(
@@ -625,6 +660,11 @@ def _expected_columns() -> dict[str, list[str]]:
         return {t: [c[1] for c in want.execute(f'PRAGMA table_info("{t}")')] for t in names}
     finally:
         want.close()
+
+
+def _stamp(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
 
 
 def _unusable(path: str, exc: Exception) -> str:

@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS requests (
     id {serial}, run_id TEXT, season TEXT, first_date TEXT,
     last_date TEXT, at REAL
 );
+CREATE TABLE IF NOT EXISTS fetches (
+    id {serial},
+    run_id TEXT, source TEXT, game_date TEXT, item TEXT, service TEXT, url TEXT,
+    status {int}, bytes {int}, records {int}, object_key TEXT, fetched_at TEXT,
+    error TEXT, quota_remaining {int}, quota_used {int}
+);
+CREATE INDEX IF NOT EXISTS fetches_partition ON fetches (source, game_date, id);
 CREATE TABLE IF NOT EXISTS code_versions (
     version TEXT PRIMARY KEY, modules TEXT{versions_seq}
 );

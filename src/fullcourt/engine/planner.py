@@ -308,7 +308,8 @@ def _status(
     games = att.games or 0
     if spec.expectation is Expectation.GAMES and expected and games < expected:
         what = "fetched" if spec.phase is Phase.SCRAPE else "built"
-        return mk(Status.PARTIAL, Reason.SHORT, f"{what} {games} of {expected} games", fp=input_fp)
+        why = f": {att.error}" if att.error else ""
+        return mk(Status.PARTIAL, Reason.SHORT, f"{what} {games} of {expected} games{why}", fp=input_fp)
     if spec.expectation is Expectation.ROWS and expected and rows == 0:
         what = "fetched and empty" if spec.phase is Phase.SCRAPE else "built empty"
         return mk(Status.PARTIAL, Reason.SHORT, f"{what}; schedule has {expected} games", fp=input_fp)

@@ -1,15 +1,28 @@
-"""The simulated league served as HTTP APIs shaped like the real providers.
+"""The simulated league served on the providers' own paths, with their own bodies.
 
-One Starlette app mounts every provider under its own prefix (`/bdl`, `/nbac`, `/bdb`,
-`/odds`), so pointing a scraper at a real service is a change of base URL and key. What
-is served follows a clock, never the simulator's omniscience: box scores and
-play-by-play of a game only once it has ended (tip-off + `game_length`), prop lines and
-injury reports only once their snapshot was taken, the schedule in advance but without
-scores. A `FaultProfile` makes any (source, date) fail the way providers do.
+One Starlette app answers every provider's real protocol, so pointing fullcourt at the
+real services is a change of base URL and key, and the code that talks to the simulator
+is the code that talks to the league:
 
-`league` is anything with `season(name)` returning an object with `.tables` (raw tables
-as pyarrow, columns of `RAW_SCHEMAS`) and `season_of(day) -> name | None`; the app
-caches each season's tables sorted by date, so a request slices instead of scanning.
+    NBA.com CDN    /static/json/staticData/scheduleLeagueV2.json        (the current season)
+                   /static/json/liveData/boxscore/boxscore_{gameId}.json
+                   /static/json/liveData/playbyplay/playbyplay_{gameId}.json
+    NBA.com stats  /stats/scheduleleaguev2?LeagueID=00&Season=2023-24
+                   /stats/leaguegamelog?PlayerOrTeam=T&DateFrom=MM/DD/YYYY&DateTo=...
+    BallDontLie    /v1/stats?dates[]=YYYY-MM-DD&per_page=100&cursor=N   (Authorization)
+    The Odds API   /v4/historical/sports/basketball_nba/events?date=T    (apiKey)
+                   /v4/historical/sports/basketball_nba/events/{id}/odds?date=T&markets=player_points
+                   /v4/sports/basketball_nba/events, .../events/{id}/odds  (live)
+    injury report  /referee/injury/Injury-Report_YYYY-MM-DD_hh_mmPM.pdf
+
+What is served follows a clock, never the simulator's omniscience: a game's box score
+and play-by-play only once it has ended (tip-off + `game_length`; before that the CDN
+answers 403 as it does for an object it does not have), prop lines and injury reports
+only once their snapshot was taken or the report published, the schedule in advance but
+without scores. The `FaultProfile` applies per request, to the source and game date the
+request is about (the date of its game, event or report). The Odds API's quota is kept
+and reported in its `x-requests-*` headers. Requests to a service with a key in
+`api_keys` ("balldontlie", "oddsapi") need it, as the real services do.
 """
 
 from __future__ import annotations
@@ -17,23 +30,22 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-import numpy as np
-import pyarrow as pa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fullcourt import extras
-from fullcourt.sources import wire
+from fullcourt.catalog.calendar import season_of
 from fullcourt.sources.faults import FaultKind, FaultProfile, StatCorrection, utc_naive
-from fullcourt.sources.teams import BDL_IDS
+from fullcourt.sources.index import League, LeagueIndex, SeasonIndex
+from fullcourt.sources.wire import EASTERN, balldontlie, injuries, nbacom, oddsapi
 
 __all__ = ["FAR_FUTURE", "GAME_LENGTH", "League", "create_app", "serve"]
 
@@ -42,93 +54,39 @@ GAME_LENGTH = timedelta(hours=2, minutes=30)
 FAR_FUTURE = datetime(2100, 1, 1)
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+ODDS_QUOTA = 20_000_000  # credits of the simulated Odds API account unless told otherwise
+_EVENTS_AHEAD = timedelta(days=2)  # how far ahead an events list reaches by default
+_REPORT = re.compile(r"^Injury-Report_(\d{4}-\d{2}-\d{2})_(\d{2})_(\d{2})(AM|PM)\.pdf$")
+_GAME_PATH = re.compile(r"/liveData/(boxscore|playbyplay)/\w+_(\d{10})\.json$")
+_EVENT_PATH = re.compile(r"/events/([^/]+)/odds$")
+_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+           b"<Message>Access Denied</Message></Error>")
 
 Row = dict[str, Any]
-
-
-class Season(Protocol):
-    tables: Mapping[str, pa.Table]
-
-
-class League(Protocol):
-    def season(self, name: str) -> Season: ...
-
-    def season_of(self, day: date) -> str | None: ...
 
 
 class _BadRequest(Exception):
     pass
 
 
-@dataclass
-class _Dated:
-    """One raw table sorted by game_date, with the day numbers to binary-search."""
-
-    table: pa.Table
-    days: np.ndarray
-
-    @classmethod
-    def of(cls, table: pa.Table) -> _Dated:
-        table = table.sort_by("game_date")
-        days = table.column("game_date").to_numpy().astype("datetime64[D]").astype(np.int64)
-        return cls(table, days)
-
-    def rows(self, day: date) -> list[Row]:
-        n = (np.datetime64(day, "D") - np.datetime64(0, "D")).astype(np.int64)
-        lo, hi = np.searchsorted(self.days, n, "left"), np.searchsorted(self.days, n, "right")
-        return self.table.slice(lo, hi - lo).to_pylist()
+def _parse_day(text: str | None, param: str) -> date:
+    if not text:
+        raise _BadRequest(f"{param} is required")
+    try:
+        if "/" in text:
+            return datetime.strptime(text.strip(), "%m/%d/%Y").date()
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise _BadRequest(f"{param} must be a date, got {text!r}") from None
 
 
-@dataclass
-class _SeasonData:
-    name: str
-    tables: dict[str, _Dated]
-    team_ids: dict[str, int]
-    homes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    postseason: dict[str, bool] = field(default_factory=dict)
-
-
-class _Store:
-    """Season tables, loaded once per season and shared by every request."""
-
-    def __init__(self, league: League):
-        self.league = league
-        self._seasons: dict[str, _SeasonData] = {}
-        self._lock = threading.Lock()
-
-    def season(self, day: date) -> _SeasonData | None:
-        name = self.league.season_of(day)
-        if name is None:
-            return None
-        with self._lock:
-            if name not in self._seasons:
-                self._seasons[name] = self._load(name)
-            return self._seasons[name]
-
-    def season_named(self, name: str) -> _SeasonData:
-        with self._lock:
-            if name not in self._seasons:
-                self._seasons[name] = self._load(name)
-            return self._seasons[name]
-
-    def _load(self, name: str) -> _SeasonData:
-        tables = self.league.season(name).tables
-        sched = tables["nbac_schedule"]
-        data = _SeasonData(name, {t: _Dated.of(tables[t]) for t in tables}, dict(BDL_IDS))
-        for g, h, a, st in zip(
-            sched.column("game_id").to_pylist(),
-            sched.column("home_team").to_pylist(),
-            sched.column("away_team").to_pylist(),
-            sched.column("season_type").to_pylist(),
-            strict=True,
-        ):
-            data.homes[g] = (h, a)
-            data.postseason[g] = st == "playoffs"
-        return data
-
-
-def _finished(game: Row, now: datetime, game_length: timedelta) -> bool:
-    return game["status"] == "final" and utc_naive(game["tipoff_utc"]) + game_length <= now
+def _parse_moment(text: str | None, param: str) -> datetime:
+    if not text:
+        raise _BadRequest(f"{param} is required (ISO-8601, e.g. 2023-11-08T18:00:00Z)")
+    try:
+        return utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise _BadRequest(f"{param} must be an ISO-8601 time, got {text!r}") from None
 
 
 def _apply_corrections(
@@ -169,32 +127,12 @@ def _apply_corrections(
                     (r["opponent"] for r in game if r["team"] == team),
                     next((r["team"] for r in game if r["team"] != team), None),
                 )
-                rows.append(
-                    {
-                        **last,
-                        "event_num": last["event_num"] + 1,
-                        "team": team,
-                        "opponent": opponent,
-                        "player_id": c.player_id,
-                        "event_type": "field_goal",
-                        "zone": "above_break_three",
-                        "made": True,
-                        "points": 3,
-                    }
-                )
+                rows.append({
+                    **last, "event_num": last["event_num"] + 1, "team": team, "opponent": opponent,
+                    "player_id": c.player_id, "event_type": "field_goal", "zone": "above_break_three",
+                    "made": True, "points": 3,
+                })
     return rows
-
-
-_SOURCE_TABLE = {
-    "nbac_schedule": "nbac_schedule",
-    "nbac_gamebook": "nbac_gamebook_player_stats",
-    "bdl_stats": "bdl_player_boxscores",
-    "nbac_team_boxscore": "nbac_team_boxscore",
-    "bdb_pbp": "bdb_play_by_play",
-    "odds_props": "odds_player_points_props",
-    "nbac_injury_report": "nbac_injury_report",
-}
-_BOX_SOURCES = frozenset({"nbac_gamebook", "bdl_stats", "nbac_team_boxscore", "bdb_pbp"})
 
 
 class _Api:
@@ -205,49 +143,41 @@ class _Api:
         faults: FaultProfile | None,
         api_keys: Mapping[str, str],
         game_length: timedelta,
+        quota: int | None,
     ):
-        self.store = _Store(league)
+        self.index = LeagueIndex(league)
         self.clock = clock
         self.faults = faults if faults is not None else FaultProfile()
         self.api_keys = dict(api_keys)
         self.game_length = game_length
+        self.quota = ODDS_QUOTA if quota is None else quota
+        self.quota_used = 0
+        self._quota_lock = threading.Lock()
 
     def now(self) -> datetime:
         return utc_naive(self.clock())
 
-    # -- what is visible -------------------------------------------------------------
+    # -- what is visible ---------------------------------------------------------------------
 
-    def visible(self, source: str, day: date, now: datetime) -> list[Row]:
-        """Rows of `source` for `day` as the provider would publish them at `now`."""
-        data = self.store.season(day)
-        if data is None:
-            return []
-        table = _SOURCE_TABLE[source]
-        if table not in data.tables:
-            return []
-        rows = data.tables[table].rows(day)
-        games = data.tables["nbac_schedule"].rows(day)
-        corrections = self.faults.corrections_at(now, (g["game_id"] for g in games))
-        gamebook = data.tables["nbac_gamebook_player_stats"].rows(day) if corrections else []
-        if source == "nbac_schedule":
-            rows = _apply_corrections(table, rows, corrections, gamebook)
-            return [self._schedule_view(r, now) for r in rows]
-        if source in _BOX_SOURCES:
-            done = {g["game_id"] for g in games if _finished(g, now, self.game_length)}
-            rows = [r for r in rows if r["game_id"] in done]
-            return _apply_corrections(table, rows, corrections, gamebook)
-        column = "snapshot_at" if source == "odds_props" else "report_at"
-        return [r for r in rows if utc_naive(r[column]) <= now]
+    def finished(self, game: Row, now: datetime) -> bool:
+        return game["status"] == "final" and utc_naive(game["tipoff_utc"]) + self.game_length <= now
 
-    def _schedule_view(self, game: Row, now: datetime) -> Row:
-        if game["status"] == "final" and not _finished(game, now, self.game_length):
+    def schedule_view(self, game: Row, now: datetime) -> Row:
+        if game["status"] == "final" and not self.finished(game, now):
             return {**game, "status": "scheduled", "home_score": None, "away_score": None}
         return game
 
-    # -- faults ------------------------------------------------------------------------
+    def corrected(self, table: str, season: SeasonIndex, rows: list[Row], game_ids, now: datetime) -> list[Row]:
+        corrections = self.faults.corrections_at(now, game_ids)
+        if not corrections:
+            return rows
+        gamebook = [r for c in corrections for r in season.gamebook.get(c.game_id)]
+        return _apply_corrections(table, rows, corrections, gamebook)
 
-    async def request_faults(self, source: str, days: Sequence[date | None], now: datetime):
-        hit = [f for d in days for f in self.faults.take(source, d, now)]
+    # -- faults ------------------------------------------------------------------------------
+
+    async def request_faults(self, source: str, day: date | None, now: datetime):
+        hit = self.faults.take(source, day, now)
         for f in hit:
             if f.kind is FaultKind.TIMEOUT:
                 await asyncio.sleep(f.seconds)
@@ -256,131 +186,344 @@ class _Api:
         return hit, None
 
     @staticmethod
-    def row_faults(source: str, day: date | None, rows: list[Row], hit) -> list[Row]:
+    def row_faults(source: str, day: date | None, rows: list[Row], hit, key: str = "") -> list[Row]:
         for f in hit:
-            if f.game_date not in (None, day):
-                continue
-            rng = random.Random(f"{source}|{day}|{f.kind.value}")
+            rng = random.Random(f"{source}|{day}|{key}|{f.kind.value}")
             if f.kind in (FaultKind.EMPTY, FaultKind.LATE):
                 rows = []
             elif f.kind is FaultKind.NULL_MINUTES:
-                rows = [
-                    {**r, "minutes": None} if "minutes" in r and rng.random() < f.share else r
-                    for r in rows
-                ]
+                rows = [{**r, "minutes": None} if "minutes" in r and rng.random() < f.share else r for r in rows]
             elif f.kind is FaultKind.DUPLICATES:
                 rows = [x for r in rows for x in ((r, r) if rng.random() < f.share else (r,))]
         return rows
 
     @staticmethod
-    def respond(payload: Any, hit) -> Response:
-        body = json.dumps(payload, separators=(",", ":")).encode()
+    def respond(payload: Any, hit, headers: Mapping[str, str] | None = None,
+                media: str = "application/json") -> Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
         if any(f.kind is FaultKind.MALFORMED for f in hit):
             body = body[: max(1, len(body) // 2)] + b"\x00,"
-        return Response(body, media_type="application/json")
+        return Response(body, media_type=media, headers=dict(headers or {}))
+
+    @staticmethod
+    def denied() -> Response:
+        return Response(_DENIED, status_code=403, media_type="application/xml")
 
     def authorised(self, request: Request, service: str) -> bool:
         key = self.api_keys.get(service)
         if key is None:
             return True
-        return key in (request.headers.get("authorization"), request.query_params.get("apiKey"))
+        if service == "oddsapi":
+            return request.query_params.get("apiKey") == key
+        return request.headers.get("authorization") == key
 
-    # -- endpoints -------------------------------------------------------------------------
+    # -- which source and game date a request is about ------------------------------------------
 
-    def _context(self, day: date) -> _SeasonData | None:
-        return self.store.season(day)
-
-    async def dated(self, request: Request, source: str, param: str) -> Response:
-        service = request.url.path.strip("/").split("/")[0]
-        if not self.authorised(request, service):
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
+    def about(self, request: Request) -> tuple[str | None, date | None]:
+        """(source, game date) of a request, for faults and the replay's "provides none"."""
+        path, q = request.url.path, request.query_params
         try:
-            day = _parse_day(request.query_params.get(param), param)
-        except _BadRequest as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
-        now = self.now()
-        hit, failed = await self.request_faults(source, [day], now)
-        if failed is not None:
-            return failed
-        rows = self.row_faults(source, day, self.visible(source, day, now), hit)
-        data = self._context(day)
-        homes = data.homes if data else {}
-        if source == "nbac_schedule":
-            payload = wire.render_schedule(rows, data.name if data else None)
-        elif source == "nbac_gamebook":
-            payload = wire.render_gamebook(rows, day, homes)
-        elif source == "nbac_team_boxscore":
-            payload = wire.render_team_boxscore(rows, day)
-        elif source == "bdb_pbp":
-            payload = wire.render_pbp(rows, day, homes)
-        elif source == "odds_props":
-            payload = wire.render_odds(rows, day)
-        else:
-            payload = wire.render_injuries(rows, day)
-        return self.respond(payload, hit)
+            if m := _GAME_PATH.search(path):
+                season = self.index.of_game(m.group(2))
+                game = season.games.get(m.group(2)) if season else None
+                source = "nbac_gamebook" if m.group(1) == "boxscore" else "bdb_pbp"
+                return source, game["game_date"] if game else None
+            if path.endswith("/leaguegamelog"):
+                return "nbac_team_boxscore", _parse_day(q.get("DateFrom"), "DateFrom")
+            if path.endswith("/v1/stats"):
+                days = q.getlist("dates[]")
+                return "bdl_stats", _parse_day(days[0], "dates[]") if days else None
+            if m := _EVENT_PATH.search(path):
+                near = _parse_moment(q.get("date"), "date") if q.get("date") else self.now()
+                season = self.index.of_event(m.group(1), _eastern_day(near))
+                head = season.events.get(m.group(1)) if season else None
+                return "odds_props", head["game_date"] if head else None
+            if path.endswith("/events"):
+                start = q.get("commenceTimeFrom")
+                if start:
+                    return "odds_props", _eastern_day(_parse_moment(start, "commenceTimeFrom"))
+                moment = _parse_moment(q.get("date"), "date") if q.get("date") else self.now()
+                return "odds_props", _eastern_day(moment)
+            if path.startswith("/referee/injury/"):
+                published = _published(path.rsplit("/", 1)[-1])
+                return "nbac_injury_report", _eastern_day(published) if published else None
+            if "schedule" in path.lower():
+                return "nbac_schedule", None
+        except _BadRequest:
+            return None, None
+        return None, None
+
+    # -- NBA.com ---------------------------------------------------------------------------------
 
     async def schedule(self, request: Request) -> Response:
-        season = request.query_params.get("season")
-        if season is None or "gameDate" in request.query_params:
-            return await self.dated(request, "nbac_schedule", "gameDate")
-        if not self.authorised(request, "nbac"):
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
         now = self.now()
-        hit, failed = await self.request_faults("nbac_schedule", [None], now)
+        if request.url.path.startswith("/stats/"):
+            name = request.query_params.get("Season")
+            if not name:
+                return JSONResponse({"message": "Season is required"}, status_code=400)
+        else:
+            name = season_of(now.date())
+        season = self.index.named(name)
+        if season is None:
+            return self.denied()
+        hit, failed = await self.request_faults("nbac_schedule", None, now)
         if failed is not None:
             return failed
+        rows = self.corrected("nbac_schedule", season, season.schedule, None, now)
+        rows = self.row_faults("nbac_schedule", None, [self.schedule_view(r, now) for r in rows], hit)
+        # the document's time is when its content last changed, so an unchanged schedule
+        # is byte for byte the same body (and changes no fingerprint downstream)
+        ended = [utc_naive(r["tipoff_utc"]) + self.game_length for r in rows if r["status"] == "final"]
+        return self.respond(nbacom.schedule(rows, name, max(ended, default=_season_start(name))), hit)
+
+    def _game(self, game_id: str, now: datetime) -> tuple[SeasonIndex, Row] | None:
+        season = self.index.of_game(game_id)
+        if season is None:
+            return None
+        game = season.games[game_id]
+        return (season, game) if self.finished(game, now) else None
+
+    async def boxscore(self, request: Request) -> Response:
+        now = self.now()
+        found = self._game(request.path_params["game_id"], now)
+        if found is None:
+            return self.denied()
+        season, game = found
+        gid = game["game_id"]
+        hit, failed = await self.request_faults("nbac_gamebook", game["game_date"], now)
+        if failed is not None:
+            return failed
+        players = self.corrected("nbac_gamebook_player_stats", season, season.gamebook.get(gid), [gid], now)
+        teams = self.corrected("nbac_team_boxscore", season, season.team_box.get(gid), [gid], now)
+        players = self.row_faults("nbac_gamebook", game["game_date"], players, hit, gid)
+        ended = utc_naive(game["tipoff_utc"]) + self.game_length
+        return self.respond(nbacom.boxscore(game, players, teams if players else [], ended), hit)
+
+    async def play_by_play(self, request: Request) -> Response:
+        now = self.now()
+        found = self._game(request.path_params["game_id"], now)
+        if found is None:
+            return self.denied()
+        season, game = found
+        gid = game["game_id"]
+        hit, failed = await self.request_faults("bdb_pbp", game["game_date"], now)
+        if failed is not None:
+            return failed
+        rows = self.corrected("bdb_play_by_play", season, season.play_by_play.get(gid), [gid], now)
+        rows = self.row_faults("bdb_pbp", game["game_date"], rows, hit, gid)
+        return self.respond(nbacom.play_by_play(gid, rows, utc_naive(game["tipoff_utc"]) + self.game_length), hit)
+
+    async def game_log(self, request: Request) -> Response:
+        q = request.query_params
         try:
-            data = self.store.season_named(season)
-        except Exception as e:  # the league decides which names exist
-            return JSONResponse({"error": f"unknown season {season!r}: {e}"}, status_code=404)
-        rows = data.tables["nbac_schedule"].table.to_pylist()
-        corrections = self.faults.corrections_at(now)
-        if corrections:
-            gamebook = data.tables["nbac_gamebook_player_stats"].table.to_pylist()
-            rows = _apply_corrections("nbac_schedule", rows, corrections, gamebook)
-        rows = self.row_faults("nbac_schedule", None, [self._schedule_view(r, now) for r in rows], hit)
-        return self.respond(wire.render_schedule(rows, season), hit)
+            lo = _parse_day(q.get("DateFrom"), "DateFrom")
+            hi = _parse_day(q.get("DateTo") or q.get("DateFrom"), "DateTo")
+            if q.get("PlayerOrTeam", "P") != "T":
+                raise _BadRequest("only team game logs (PlayerOrTeam=T) are served")
+        except _BadRequest as e:
+            return JSONResponse({"message": str(e)}, status_code=400)
+        kind = {"Regular Season": "regular", "Playoffs": "playoffs", "PlayIn": "play_in"}.get(
+            q.get("SeasonType", "Regular Season"), "regular")
+        now = self.now()
+        hit, failed = await self.request_faults("nbac_team_boxscore", lo, now)
+        if failed is not None:
+            return failed
+        rows: list[Row] = []
+        day = lo
+        while day <= hi:
+            season = self.index.of_date(day)
+            if season is not None:
+                games = [g for g in season.by_date.get(day, [])
+                         if g["season_type"] == kind and self.finished(g, now)]
+                ids = [g["game_id"] for g in games]
+                teams = [{**t, "season_type": kind} for g in ids for t in season.team_box.get(g)]
+                rows += self.corrected("nbac_team_boxscore", season, teams, ids, now)
+            day += timedelta(days=1)
+        rows = self.row_faults("nbac_team_boxscore", lo, rows, hit)
+        return self.respond(nbacom.game_log(rows, dict(q)), hit)
+
+    # -- BallDontLie -----------------------------------------------------------------------------
 
     async def bdl_stats(self, request: Request) -> Response:
-        if not self.authorised(request, "bdl"):
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        if not self.authorised(request, "balldontlie"):
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
         q = request.query_params
         try:
             days = [_parse_day(d, "dates[]") for d in q.getlist("dates[]")]
             if not days:
-                raise _BadRequest("dates[] is required")
+                raise _BadRequest("dates[] is required (YYYY-MM-DD)")
             per_page = min(int(q.get("per_page", DEFAULT_PER_PAGE)), MAX_PER_PAGE)
             cursor = int(q.get("cursor", 0))
             if per_page < 1 or cursor < 0:
                 raise ValueError
-        except ValueError:
-            return JSONResponse({"error": "per_page and cursor must be positive integers"}, 400)
         except _BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=400)
+        except ValueError:
+            return JSONResponse({"error": "per_page and cursor must be positive integers"}, status_code=400)
         now = self.now()
-        hit, failed = await self.request_faults("bdl_stats", days, now)
-        if failed is not None:
-            return failed
+        hit: list = []
+        for day in days:
+            got, failed = await self.request_faults("bdl_stats", day, now)
+            if failed is not None:
+                return failed
+            hit += got
         records: list[dict] = []
         for day in days:
-            data = self._context(day)
-            rows = self.row_faults("bdl_stats", day, self.visible("bdl_stats", day, now), hit)
-            if data is not None:
-                records += wire.bdl_records(rows, data.homes, data.team_ids, data.postseason)
-        for i, r in enumerate(records):
-            r["id"] = i + 1
-        page = records[cursor : cursor + per_page]
-        nxt = cursor + per_page if cursor + per_page < len(records) else None
-        return self.respond({"data": page, "meta": {"next_cursor": nxt, "per_page": per_page}}, hit)
+            season = self.index.of_date(day)
+            if season is None:
+                continue
+            done = {g["game_id"] for g in season.by_date.get(day, []) if self.finished(g, now)}
+            rows = [r for r in season.bdl.get(day) if r["game_id"] in done]
+            rows = self.corrected("bdl_player_boxscores", season, rows, done, now)
+            rows = self.row_faults("bdl_stats", day, rows, [f for f in hit if f.game_date in (None, day)])
+            records += balldontlie.records(rows, season.homes(), season.team_ids, season.postseason())
+        return self.respond(balldontlie.page(records, cursor, per_page), hit)
+
+    # -- The Odds API -----------------------------------------------------------------------------
+
+    def _spend(self, cost: int) -> tuple[dict[str, str], bool]:
+        """Charge `cost` credits if the account has them; the x-requests-* headers."""
+        with self._quota_lock:
+            ok = self.quota - self.quota_used >= cost
+            if ok:
+                self.quota_used += cost
+            last = cost if ok else 0
+            return {
+                "x-requests-used": str(self.quota_used),
+                "x-requests-remaining": str(max(0, self.quota - self.quota_used)),
+                "x-requests-last": str(last),
+            }, ok
+
+    def _odds_gate(self, request: Request, cost: int) -> tuple[dict[str, str], Response | None]:
+        if not self.authorised(request, "oddsapi"):
+            return {}, JSONResponse({"message": "API key is not valid or is missing",
+                                     "error_code": "INVALID_KEY"}, status_code=401)
+        headers, ok = self._spend(cost)
+        if not ok:
+            return headers, JSONResponse(
+                {"message": "Usage quota has been reached.", "error_code": "OUT_OF_USAGE_CREDITS"},
+                status_code=401, headers=headers)
+        return headers, None
+
+    def _events_between(self, lo: datetime, hi: datetime, at: datetime) -> list[Row]:
+        heads: list[Row] = []
+        day = _eastern_day(lo)
+        while day <= _eastern_day(hi):
+            season = self.index.of_date(day)
+            if season is not None:
+                for e in season.events_by_date.get(day, []):  # upcoming at `at`, lines or not
+                    head = season.events[e]
+                    if lo <= head["commence_time"] < hi and at < head["commence_time"]:
+                        heads.append(head)
+            day += timedelta(days=1)
+        return heads
+
+    async def events(self, request: Request) -> Response:
+        historical = "/historical/" in request.url.path
+        headers, refused = self._odds_gate(request, 1)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        now = self.now()
+        try:
+            at = _parse_moment(q.get("date"), "date") if historical else now
+            lo = _parse_moment(q["commenceTimeFrom"], "commenceTimeFrom") if q.get("commenceTimeFrom") else at
+            hi = _parse_moment(q["commenceTimeTo"], "commenceTimeTo") if q.get("commenceTimeTo") else at + _EVENTS_AHEAD
+        except _BadRequest as e:
+            return JSONResponse({"message": str(e)}, status_code=422)
+        if at > now:
+            return JSONResponse({"message": "date is in the future"}, status_code=422)
+        hit, failed = await self.request_faults("odds_props", _eastern_day(lo), now)
+        if failed is not None:
+            return failed
+        heads = self._events_between(lo, hi, at)
+        heads = self.row_faults("odds_props", _eastern_day(lo), heads, hit)
+        listed = [oddsapi.event(h) for h in heads]
+        stamp = at.replace(second=0, microsecond=0)
+        payload = oddsapi.historical(stamp, listed, stamp - timedelta(minutes=5),
+                                     None if stamp + timedelta(minutes=5) > now else stamp + timedelta(minutes=5)) if historical else listed
+        return self.respond(payload, hit, headers)
+
+    async def event_odds(self, request: Request) -> Response:
+        historical = "/historical/" in request.url.path
+        q = request.query_params
+        markets = [m for m in (q.get("markets") or "").split(",") if m]
+        regions = [r for r in (q.get("regions") or "").split(",") if r]
+        if not markets or not regions:
+            return JSONResponse({"message": "markets and regions are required"}, status_code=422)
+        headers, refused = self._odds_gate(request, (10 if historical else 1) * len(markets) * len(regions))
+        if refused is not None:
+            return refused
+        now = self.now()
+        try:
+            at = _parse_moment(q.get("date"), "date") if historical else now
+        except _BadRequest as e:
+            return JSONResponse({"message": str(e)}, status_code=422)
+        event_id = request.path_params["event_id"]
+        season = self.index.of_event(event_id, _eastern_day(min(at, now)))
+        if season is None:
+            return JSONResponse({"message": "Event not found", "error_code": "EVENT_NOT_FOUND"},
+                                status_code=404, headers=headers)
+        head = season.events[event_id]
+        hit, failed = await self.request_faults("odds_props", head["game_date"], now)
+        if failed is not None:
+            return failed
+        lines = season.props.get(event_id)
+        seen = min(at, now)
+        stamps = sorted({r["snapshot_at"] for r in lines})
+        taken = [s for s in stamps if s <= seen]
+        if not historical and head["commence_time"] <= now:
+            taken = []  # a live event that has started offers no pre-game lines
+        rows = [r for r in lines if taken and r["snapshot_at"] == taken[-1]] if "player_points" in markets else []
+        rows = self.row_faults("odds_props", head["game_date"], rows, hit, event_id)
+        data = oddsapi.event_odds(head, rows)
+        if not historical:
+            return self.respond(data, hit, headers)
+        if not taken:
+            return JSONResponse({"message": "No snapshot at or before that date", "error_code": "EVENT_NOT_FOUND"},
+                                status_code=404, headers=headers)
+        i = stamps.index(taken[-1])
+        later = stamps[i + 1] if i + 1 < len(stamps) and stamps[i + 1] <= now else None
+        return self.respond(oddsapi.historical(taken[-1], data, stamps[i - 1] if i else None, later), hit, headers)
+
+    # -- the injury report ---------------------------------------------------------------------------
+
+    async def injury_report(self, request: Request) -> Response:
+        published = _published(request.path_params["file"])
+        now = self.now()
+        if published is None or published > now:
+            return self.denied()
+        day = _eastern_day(published)
+        seasons = {s.name: s for d in (day, day + timedelta(days=1)) if (s := self.index.of_date(d))}
+        rows = [r for s in seasons.values() for r in s.reports.get(published)]
+        if not rows:
+            return self.denied()
+        hit, failed = await self.request_faults("nbac_injury_report", day, now)
+        if failed is not None:
+            return failed
+        rows = self.row_faults("nbac_injury_report", day, rows, hit)
+        tips = {(g["game_date"], f"{g['away_team']}@{g['home_team']}"): g["tipoff_utc"]
+                for s in seasons.values() for d in {r["game_date"] for r in rows} for g in s.by_date.get(d, [])}
+        return self.respond(injuries.report(rows, published, tips), hit, media="application/pdf")
 
 
-def _parse_day(text: str | None, param: str) -> date:
-    if not text:
-        raise _BadRequest(f"{param} is required (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise _BadRequest(f"{param} must be a date YYYY-MM-DD, got {text!r}") from None
+def _season_start(name: str) -> datetime:
+    return datetime(int(name[:4]), 10, 1)
+
+
+def _eastern_day(moment: datetime) -> date:
+    return utc_naive(moment).replace(tzinfo=UTC).astimezone(EASTERN).date()
+
+
+def _published(name: str) -> datetime | None:
+    """The naive-UTC publication time of a report file name, or None if it is not one."""
+    m = _REPORT.match(name)
+    if m is None:
+        return None
+    day, hour, minute, half = m.groups()
+    h = int(hour) % 12 + (12 if half == "PM" else 0)
+    local = datetime.combine(date.fromisoformat(day), time(h, int(minute)), EASTERN)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def create_app(
@@ -390,26 +533,27 @@ def create_app(
     *,
     api_keys: Mapping[str, str] | None = None,
     game_length: timedelta = GAME_LENGTH,
+    odds_quota: int | None = None,
 ) -> Starlette:
-    """The ASGI app. `api_keys` maps a service prefix ("bdl", "odds", ...) to its key;
-    requests to a keyed service need it as `Authorization` header or `apiKey` parameter.
-    Without `clock` the app lives in the far future: everything is final and visible."""
-    api = _Api(league, clock or (lambda: FAR_FUTURE), faults, api_keys or {}, game_length)
-
-    def dated(source: str, param: str):
-        async def endpoint(request: Request) -> Response:
-            return await api.dated(request, source, param)
-
-        return endpoint
-
+    """The ASGI app. `api_keys` maps a service ("balldontlie", "oddsapi") to the key it
+    wants (BallDontLie in the `Authorization` header, the Odds API as `apiKey`);
+    `odds_quota` is the Odds API account's credits. Without `clock` the app lives in the
+    far future: everything is final and visible."""
+    api = _Api(league, clock or (lambda: FAR_FUTURE), faults, api_keys or {}, game_length, odds_quota)
+    sport = f"/v4/sports/{oddsapi.SPORT}"
+    history = f"/v4/historical/sports/{oddsapi.SPORT}"
     routes = [
-        Route("/bdl/v1/stats", api.bdl_stats),
-        Route("/nbac/schedule", api.schedule),
-        Route("/nbac/gamebook", dated("nbac_gamebook", "gameDate")),
-        Route("/nbac/boxscore/team", dated("nbac_team_boxscore", "gameDate")),
-        Route("/nbac/injuries", dated("nbac_injury_report", "gameDate")),
-        Route("/bdb/pbp", dated("bdb_pbp", "gameDate")),
-        Route("/odds/v4/historical/player_props", dated("odds_props", "date")),
+        Route("/static/json/staticData/scheduleLeagueV2.json", api.schedule),
+        Route("/stats/scheduleleaguev2", api.schedule),
+        Route("/static/json/liveData/boxscore/boxscore_{game_id}.json", api.boxscore),
+        Route("/static/json/liveData/playbyplay/playbyplay_{game_id}.json", api.play_by_play),
+        Route("/stats/leaguegamelog", api.game_log),
+        Route("/v1/stats", api.bdl_stats),
+        Route(f"{history}/events", api.events),
+        Route(f"{history}/events/{{event_id}}/odds", api.event_odds),
+        Route(f"{sport}/events", api.events),
+        Route(f"{sport}/events/{{event_id}}/odds", api.event_odds),
+        Route("/referee/injury/{file}", api.injury_report),
     ]
     app = Starlette(routes=routes)
     app.state.api = api

@@ -10,10 +10,13 @@ a ball is thrown. Concretely:
   this game published before tip-off (a traded player shows up there first);
 - rest: days since his last game played this season (the team's rest when he has none),
   games played in the seven days before, back-to-back;
-- injury: the latest report about him for this game with `report_at` before tip-off;
+- injury: the latest report about him for this game with `report_at` before tip-off; the
+  report prints a matchup and a name, so its rows are the game of that team on that date
+  and the player his team's (or, traded, the season's) player of that name (`names`);
 - prop lines: opening = the earliest snapshot before tip-off, closing (`line`) = the latest
-  snapshot before tip-off; ties go to the first bookmaker by name. Books name players
-  rather than identify them, so lines join on a normalised name within the game.
+  snapshot before tip-off, main lines only (never a rung of an alternate ladder); ties go
+  to the first bookmaker by name. Books name players rather than identify them, so lines
+  are matched to the game's players by the same name rule.
 
 Rows published after tip-off (late injury updates, live lines) can never enter: every
 join to a timestamped source is filtered on `< tipoff_utc`, and every join to earlier
@@ -35,10 +38,13 @@ import ibis.expr.types as ir
 
 from fullcourt.catalog.gates import Check, Range, Unique
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.processors.analytics import names
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach, latest_before
 
 __all__ = ["COLUMNS", "SPEC", "build", "name_key"]
+
+name_key = names.name_key
 
 COLUMNS: tuple[str, ...] = (
     "game_id", "game_date", "season", "season_type", "tipoff_utc", "game_status",
@@ -51,11 +57,6 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def name_key(name: ir.StringValue) -> ir.StringValue:
-    """A player name reduced to lowercase letters and digits ("P.J. Tucker" -> "pjtucker")."""
-    return name.lower().re_replace(r"[^a-z0-9]", "")
-
-
 def _targets(tg: ir.Table, days: list[dt.date]) -> ir.Table:
     tg = tg.filter(tg.game_date.isin(days))
     return tg.select(
@@ -65,10 +66,21 @@ def _targets(tg: ir.Table, days: list[dt.date]) -> ir.Table:
     )
 
 
-def _reports(inj: ir.Table, targets: ir.Table) -> ir.Table:
-    """The latest report per player and game published before tip-off."""
-    t = targets.select("game_id", "team", "game_date", _tip="tipoff_utc")
-    r = inj.join(t, ["game_id", "team"]).filter(lambda r: r.report_at < r._tip)
+def _reports(inj: ir.Table, targets: ir.Table, pgs: ir.Table) -> ir.Table:
+    """The latest report per player and game published before tip-off. A report names
+    the player: he is the one of that name among the players his team has fielded this
+    season up to the game's date, else (a trade) among the whole league's."""
+    t = targets.select("game_id", "team", "game_date", "season", _tip="tipoff_utc")
+    r = inj.join(t, ["game_date", "team"]).filter(lambda r: r.report_at < r._tip)
+    first = pgs.group_by(["season", "team", "player_id", "player_name"]).aggregate(_d=pgs.game_date.min())
+    dates = t.select("season", "game_date").distinct()
+    seen = first.join(dates, [first.season == dates.season, first._d <= dates.game_date]).select(
+        "season", "team", "player_id", "player_name", "game_date")
+    r = names.match(r, seen, ["season", "game_date", "team"])
+    anyone = names.match(r.filter(r.player_id.isnull()).drop("player_id"),
+                         seen.drop("team").distinct(), ["season", "game_date"])
+    r = r.filter(r.player_id.notnull()).union(anyone.select(*r.columns))
+    r = r.filter(r.player_id.notnull())
     last = ibis.window(
         group_by=["game_id", "player_id"], order_by=[ibis.desc("report_at"), "status"]
     )
@@ -102,33 +114,37 @@ def _roster(pgs: ir.Table, targets: ir.Table, reports: ir.Table) -> ir.Table:
     ).drop("game_date")
 
 
-def _lines(props: ir.Table, targets: ir.Table) -> ir.Table:
-    """Opening and closing line per game and player name, from snapshots before tip-off."""
+def _lines(props: ir.Table, targets: ir.Table, players: ir.Table) -> ir.Table:
+    """Opening and closing main line per game and player, from snapshots before tip-off;
+    the book's name for a player matched to one of the game's `players`."""
     home = targets.filter(targets.is_home).select(
         "game_id", "game_date", _home="team", _away="opponent", _tip="tipoff_utc"
     )
-    p = props.join(
+    p = props.filter(props.main_line.fill_null(True))
+    p = p.join(
         home,
         [
-            props.game_date == home.game_date,
-            props.home_team == home._home,
-            props.away_team == home._away,
+            p.game_date == home.game_date,
+            p.home_team == home._home,
+            p.away_team == home._away,
         ],
     )
-    p = p.filter(p.snapshot_at < p._tip).mutate(_key=name_key(p.player_name))
-    first = ibis.window(group_by=["game_id", "_key"], order_by=["snapshot_at", "bookmaker"])
+    p = p.filter(p.snapshot_at < p._tip)
+    p = names.match(p, players, ["game_id"])
+    p = p.filter(p.player_id.notnull())
+    first = ibis.window(group_by=["game_id", "player_id"], order_by=["snapshot_at", "bookmaker"])
     last = ibis.window(
-        group_by=["game_id", "_key"], order_by=[ibis.desc("snapshot_at"), "bookmaker"]
+        group_by=["game_id", "player_id"], order_by=[ibis.desc("snapshot_at"), "bookmaker"]
     )
     p = p.mutate(_first=ibis.row_number().over(first), _last=ibis.row_number().over(last))
     opening = p.filter(p._first == 0).select(
-        "game_id", "_key", opening_line="line", opening_at="snapshot_at"
+        "game_id", "player_id", opening_line="line", opening_at="snapshot_at"
     )
     closing = p.filter(p._last == 0).select(
-        "game_id", "_key", "line", "over_price", "under_price",
+        "game_id", "player_id", "line", "over_price", "under_price",
         line_at="snapshot_at", line_bookmaker="bookmaker",
     )
-    return closing.join(opening, ["game_id", "_key"])
+    return closing.join(opening, ["game_id", "player_id"])
 
 
 def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
@@ -136,7 +152,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
     targets = _targets(inputs["upcoming_team_game_context"], days)
     pgs = inputs["player_game_summary"]
     pgs = pgs.semi_join(targets.select("season").distinct(), "season")
-    reports = _reports(inputs["nbac_injury_report"], targets)
+    reports = _reports(inputs["nbac_injury_report"], targets, pgs)
 
     roster = _roster(pgs, targets, reports)
     rows = targets.join(roster, ["game_id", "team"])
@@ -174,8 +190,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
         "game_id", "player_id", "injury_status", "injury_reason", "injury_report_at"
     )
     rows = attach(rows, rep, ["game_id", "player_id"])
-    rows = rows.mutate(_key=name_key(rows.player_name))
-    rows = attach(rows, _lines(inputs["odds_player_points_props"], targets), ["game_id", "_key"])
+    players = rows.select("game_id", "player_id", "player_name")
+    rows = attach(rows, _lines(inputs["odds_player_points_props"], targets, players), ["game_id", "player_id"])
     return conform(rows.select(*COLUMNS))
 
 

@@ -1,9 +1,12 @@
 """BallDontLie player box scores: the second opinion behind the gamebook.
 
-BDL nests player, team and game objects, identifies teams by integer ids, and sends
-minutes as "MM:SS" (sometimes just "MM", sometimes NULL). Opponents are not named in a
-record, only the game's home and visitor team ids, so ids are resolved to tricodes from
-the records of the same payload first and the league's fixed id table second.
+One body is one page of `v1/stats?dates[]=YYYY-MM-DD&per_page=100&cursor=N` (`{data,
+meta: {next_cursor, per_page}}`); a date's pages are separate bodies. BDL nests player,
+team and game objects, identifies teams by integer ids, and sends minutes as a string of
+whole minutes ("05", "5"; "00" for a player who did not play; older records "MM:SS" or
+NULL). Opponents are not named in a record, only the game's home and visitor team ids,
+so ids are resolved to tricodes from the records of the same body first and the league's
+fixed id table second. Game and player ids are BallDontLie's own, kept as text.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from fullcourt.processors.raw.payload import (
 )
 from fullcourt.sources.teams import BDL_IDS
 
-__all__ = ["SPEC", "build"]
+__all__ = ["SPEC", "build", "is_stats_page"]
 
 TABLE = "bdl_player_boxscores"
 _CODE_OF_ID = {bdl: code for code, bdl in BDL_IDS.items()}
@@ -74,6 +77,12 @@ class _Record(Model):
 
 class _Payload(Model):
     data: list[_Record]
+
+
+def is_stats_page(data: object) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("data"), list)
+            and isinstance(data.get("meta"), dict)
+            and all(isinstance(r, dict) and "player" in r and "game" in r for r in data["data"][:3]))
 
 
 def build(body: bytes, game_date: date) -> pa.Table:

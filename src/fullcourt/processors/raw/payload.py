@@ -20,18 +20,27 @@ import pyarrow as pa
 import pydantic
 
 from fullcourt import errors
+from fullcourt.catalog.calendar import EASTERN, eastern_date
 from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
 
 __all__ = [
+    "EASTERN",
     "Model",
     "clean_name",
     "decode",
     "dedupe",
+    "eastern_date",
+    "game_season",
+    "game_season_type",
     "invalid",
+    "load_json",
     "minutes",
     "to_table",
     "utc",
 ]
+
+# NBA.com game ids: "00" league, a season-type digit, the season's first year, a number.
+_GAME_TYPES = {"2": "regular", "4": "playoffs", "5": "play_in", "6": "regular"}
 
 
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -43,27 +52,42 @@ class Model(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="ignore", populate_by_name=True)
 
 
-def decode(body: bytes, model: type[M], table: str, game_date: date) -> M:
-    """JSON bytes validated as `model`, or `PayloadInvalid` saying what is wrong."""
+def load_json(body: bytes, table: str, game_date: date | None) -> Any:
+    """Decoded JSON, or `PayloadInvalid` naming the byte count and the decoder's reason."""
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.PayloadInvalid(
-            f"{table} {game_date}: malformed JSON ({len(body)} bytes): {exc}", table, [game_date]
-        ) from None
+        raise invalid(table, game_date, f"malformed JSON ({len(body)} bytes): {exc}") from None
+
+
+def decode(body: bytes | Any, model: type[M], table: str, game_date: date | None) -> M:
+    """JSON bytes (or already decoded JSON) validated as `model`, or `PayloadInvalid`
+    saying what is wrong."""
+    data = load_json(body, table, game_date) if isinstance(body, bytes | bytearray) else body
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "payload"
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise errors.PayloadInvalid(
-            f"{table} {game_date}: {where}: {first['msg']}{more}", table, [game_date]
-        ) from None
+        raise invalid(table, game_date, f"{where}: {first['msg']}{more}") from None
 
 
-def invalid(table: str, game_date: date, reason: str) -> errors.PayloadInvalid:
-    return errors.PayloadInvalid(f"{table} {game_date}: {reason}", table, [game_date])
+def invalid(table: str, game_date: date | None, reason: str) -> errors.PayloadInvalid:
+    where = f"{table} {game_date}" if game_date else table
+    return errors.PayloadInvalid(f"{where}: {reason}", table, [game_date] if game_date else [])
+
+
+def game_season(game_id: str) -> str:
+    """The season of an NBA.com game id: "0022300061" -> "2023-24"."""
+    first = 2000 + int(game_id[3:5])
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def game_season_type(game_id: str) -> str | None:
+    """regular | playoffs | play_in from an NBA.com game id; None for preseason and
+    All-Star games, which no table holds. The NBA Cup final (type 6) counts as regular."""
+    return _GAME_TYPES.get(game_id[2:3]) if len(game_id) == 10 and game_id.isdigit() else None
 
 
 _CLOCK = re.compile(r"^\s*(\d+)(?::(\d{1,2})(?:\.(\d+))?)?\s*$")

@@ -6,7 +6,9 @@ evening before) and the closing one (minutes before tip-off). Each book rounds i
 view to a half point and prices the sides around -110, shading the price towards the
 side its rounding favours. Books list the players who will play real minutes, not
 the deep bench, and spell names their own way (one folds accents to ASCII, one drops
-suffixes), as real feeds do.
+suffixes), as real feeds do. One book also quotes an alternate-line ladder in the same
+market at closing (five points below and five above its main line, priced off the same
+belief), which the raw layer must keep apart from the main line.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ _MOVE_SD = 0.9  # how far the consensus moves from open to close
 _BOOK_SD = 0.35  # one book's own deviation from the consensus
 _VIG = 1.045
 _SUFFIX = re.compile(r"\s+(Jr\.|Sr\.|II|III|IV)$")
+LADDER_BOOK = 3  # index in BOOKMAKERS of the book that quotes alternate lines
+_LADDER = (-5.0, 5.0)  # far enough that the main line stays the one priced closest to even
 
 
 def _ascii(name: str) -> str:
@@ -80,13 +84,22 @@ def prop_lines(s: SeasonArrays, seed: int) -> pa.Table:
         line = np.maximum(np.floor(view), 0.0) + 0.5  # half points: no pushes
         p_over = np.clip(0.5 + 0.06 * (belief[c] - line), 0.38, 0.62)
         over, under = american(p_over * _VIG), american((1 - p_over) * _VIG)
-        parts.append((np.full(len(c), snap), c, b, line, over, under))
+        parts.append((np.full(len(c), snap), c, b, line, over, under, np.ones(len(c), bool)))
+        if snap == 1:  # the ladder book's alternate points, priced off the same belief
+            rung = b == LADDER_BOOK
+            for step in _LADDER:
+                alt = np.maximum(line[rung] + step, 0.5)
+                p_alt = np.clip(0.5 + 0.06 * (belief[c[rung]] - alt), 0.2, 0.8)
+                parts.append((np.full(rung.sum(), snap), c[rung], b[rung], alt,
+                              american(p_alt * _VIG), american((1 - p_alt) * _VIG),
+                              np.zeros(rung.sum(), bool)))
     snap = np.concatenate([p[0] for p in parts])
     c = np.concatenate([p[1] for p in parts])
     book = np.concatenate([p[2] for p in parts])
     line = np.concatenate([p[3] for p in parts])
     over = np.concatenate([p[4] for p in parts])
     under = np.concatenate([p[5] for p in parts])
+    main = np.concatenate([p[6] for p in parts])
 
     flat = cand[c]
     game = flat // 30
@@ -94,9 +107,9 @@ def prop_lines(s: SeasonArrays, seed: int) -> pa.Table:
     snapshot_at = np.where(
         snap == 0, tip - np.timedelta64(26 * 3600, "s"), tip - np.timedelta64(10 * 60, "s")
     ).astype("datetime64[us]")
-    order = np.lexsort((book, flat, snapshot_at, game))
-    game, flat, book, line, over, under, snapshot_at, tip = (
-        a[order] for a in (game, flat, book, line, over, under, snapshot_at, tip)
+    order = np.lexsort((line, book, flat, snapshot_at, game))
+    game, flat, book, line, over, under, snapshot_at, tip, main = (
+        a[order] for a in (game, flat, book, line, over, under, snapshot_at, tip, main)
     )
 
     # names per book spelling: code = style * n_players + player row
@@ -116,6 +129,7 @@ def prop_lines(s: SeasonArrays, seed: int) -> pa.Table:
             "bookmaker": coded(book, list(BOOKMAKERS)),
             "player_name": coded(book * len(names) + row, spellings),
             "line": line,
+            "main_line": main,
             "over_price": over,
             "under_price": under,
             "snapshot_at": pa.array(snapshot_at, pa.timestamp("us")),

@@ -1,6 +1,7 @@
-"""The league injury report: two publications per game, both before tip-off.
+"""The league injury report: two publications per game date, both before tip-off.
 
-The evening before (17:30 Eastern) and about an hour before tip-off. Both come from the
+The evening before (17:30 Eastern) and an hour before the date's first tip-off, each
+one report for the whole league, as the league publishes it. Both come from the
 same injury spells that decide who is inactive in the box score, so the report is
 informative but not omniscient: a spell that starts on game day only shows up in the
 second report, players coming back from a spell are listed as questionable, probable or
@@ -80,7 +81,10 @@ def injury_reports(s: SeasonArrays, seed: int) -> pa.Table:
         [eastern_to_utc(s.calendar.date_of(d - 1), 17 * 60 + 30) for d in s.day.tolist()],
         dtype="datetime64[us]",
     )
-    late_at = (tip - np.timedelta64(60, "m")).astype("datetime64[us]")
+    # one late publication a date: an hour before that date's first tip-off
+    first_tip = np.full(int(s.day.max()) + 1, np.datetime64("2262-01-01", "us"))
+    np.minimum.at(first_tip, s.day, tip.astype("datetime64[us]"))
+    late_at = (first_tip[s.day] - np.timedelta64(60, "m")).astype("datetime64[us]")
     early_at = np.minimum(early_at, late_at - np.timedelta64(60, "m"))
     cells = np.concatenate([np.flatnonzero(known_early), np.flatnonzero(listed)])
     report_at = np.concatenate(
@@ -91,14 +95,14 @@ def injury_reports(s: SeasonArrays, seed: int) -> pa.Table:
     g = game[cells]
     team = box.team.reshape(-1)[cells // 15]
     players = s.rosters.players
+    matchups = [f"{TRICODES[a]}@{TRICODES[h]}" for a, h in zip(s.away.tolist(), s.home.tolist(), strict=True)]
     return table_of(
         "nbac_injury_report",
         {
             "game_date": dates(s.epoch_day[g]),
-            "game_id": coded(g, pa.array(s.game_id.tolist(), pa.string())),
+            "matchup": coded(g, pa.array(matchups, pa.string())),
             "report_at": pa.array(report_at, pa.timestamp("us")),
             "team": coded(team, pa.array(TRICODES, pa.string())),
-            "player_id": coded(row[cells], pa.array(players.player_id, pa.string())),
             "player_name": coded(row[cells], pa.array(players.name, pa.string())),
             "status": coded(listed_status[cells], list(STATUSES)),
             "reason": coded(reason[cells], [*REASONS, ON_ASSIGNMENT]),
