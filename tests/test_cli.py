@@ -11,6 +11,7 @@ from tests.conftest import TINY, run_cli
 
 from fullcourt.config import Home
 from fullcourt.engine import runtime
+from fullcourt.warehouse import duck
 from fullcourt.warehouse.duck import Warehouse
 
 ENV = {"FULLCOURT_CATALOG": TINY}
@@ -117,7 +118,7 @@ def test_status_reads_the_ledger_while_another_process_holds_the_warehouse(tmp_p
                 waits.append(kwargs.get("wait", 0.0))
                 super().__init__(path, **kwargs)
 
-        monkeypatch.setattr(runtime, "Warehouse", Recording)
+        monkeypatch.setattr(duck, "Warehouse", Recording)
         rt = runtime.open_reader(Home(home), TINY)
         try:
             rt.statuses(["2023-24"])

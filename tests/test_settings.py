@@ -95,7 +95,7 @@ def test_the_process_environment_is_the_default(home, monkeypatch):
         ("[sources]\nseed = 7.5\n", {}, "{file}: sources.seed must be an integer"),
         ("[sources]\ntimeout = 0\n", {}, "{file}: sources.timeout must be a number > 0 (seconds), got 0"),
         ('[sources]\nurl = "ftp://x"\n', {}, '{file}: sources.url must be an http(s):// URL, got "ftp://x"'),
-        ("[sources]\nrepaly = 1\n", {}, "{file}: unknown key sources.repaly (known: key, rate, replay, seed, timeout, url)"),
+        ("[sources]\nrepaly = 1\n", {}, "{file}: unknown key sources.repaly (known: balldontlie, injuries, key, mode, nbacom, oddsapi, rate, replay, seed, timeout, url)"),
         ("[source]\nseed = 1\n", {}, "{file}: unknown key source (known: ledger, sources, warehouse)"),
         ("sources = 3\n", {}, "{file}: sources must be a table ([sources]), got an integer"),
         ('[warehouse]\nengine = "oracle"\n', {}, '{file}: warehouse.engine must be "duckdb" or "spark", got "oracle"'),
@@ -129,7 +129,7 @@ def test_the_key_is_secret_in_every_message(home):
     assert PLANTED not in repr(loaded) and PLANTED not in str(loaded)
     assert PLANTED not in loaded.model_dump_json()
     fetcher = registry.wiring(home, config=loaded)["fetcher"]
-    assert fetcher.keys["bdl"] == PLANTED and PLANTED not in repr(fetcher)
+    assert fetcher.services["balldontlie"].key == PLANTED and PLANTED not in repr(fetcher)
     fetcher.close()
     for text in (f'[sources]\nkey = ["{PLANTED}"]\n', f"[sources]\nkey = {PLANTED}\n",
                  f'[sources]\nkey = "{PLANTED}"\nrate = -1\n'):  # fmt: skip

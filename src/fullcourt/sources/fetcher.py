@@ -65,7 +65,7 @@ class Service:
 
     name: str
     client: httpx.Client
-    key: str | None = None
+    key: str | None = field(default=None, repr=False)  # a secret: never printed
     key_header: str | None = None  # e.g. "Authorization"
     key_param: str | None = None  # e.g. "apiKey"
     bucket: TokenBucket | None = None
