@@ -164,3 +164,11 @@ def test_every_usage_error_is_one_line_exit_2(tmp_path, args, message):
     assert message.format(home=home) in lines[0]
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
     assert not home.exists()
+
+
+def test_demo_builds_and_then_prints_the_status_of_what_it_built(tmp_path):
+    home = tmp_path / "home"
+    proc = run_cli("demo", "--seasons", "2023-24", home=home, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "no gaps" in proc.stdout and "scores" in proc.stdout

@@ -133,7 +133,7 @@ def demo(
     dates = selection.select_dates(season=",".join(names))
     err.print(f"fullcourt demo: {', '.join(names)} into {state.home.root}")
     code = run_command(state, "demo", catalog.names(), dates, False, as_json)
-    ctx.invoke(status, ctx=ctx, season=None, as_json=as_json)
+    ctx.invoke(status, ctx=ctx, season=None, as_json=as_json, watch=False, interval=3.0)
     last = names[-1]
     try:
         ctx.invoke(grade_report, ctx=ctx, season=last, as_json=as_json)
