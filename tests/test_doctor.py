@@ -88,9 +88,10 @@ def test_bad_settings_and_unreadable_ledger_fail_with_a_fix(tmp_path, home):
 def test_providers_are_probed_through_the_configured_fetcher(tmp_path):
     """The real catalog's wiring: one cheap request per service of the simulated league."""
     checks = {c.name: c for c in doctor._providers(Home(tmp_path / "h"), _real_wiring(), [])}
-    assert set(checks) == {"provider bdb", "provider bdl", "provider nbac", "provider odds"}
+    assert set(checks) == {"provider nbacdn", "provider nbastats", "provider balldontlie",
+                           "provider oddsapi", "provider injuries"}
     assert all(c.ok for c in checks.values()), checks
-    assert "quota" in checks["provider odds"].detail
+    assert "quota" in checks["provider oddsapi"].detail
     assert not (tmp_path / "h").exists()
 
 

@@ -14,7 +14,6 @@ ones whose prerequisite failed, and the CLI prints one line each.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -23,11 +22,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 from fullcourt import errors
+from fullcourt.catalog.calendar import EASTERN
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Phase
 from fullcourt.config import Home
@@ -245,46 +246,56 @@ def _providers(home: Home, extras: dict, dates: Sequence[date]) -> list[Check]:
         return [Check("providers", True, "this catalog scrapes no provider")]
     from fullcourt.sources.fetcher import RetryPolicy
 
-    # one attempt, nothing kept: a probe must neither wait out backoff nor quarantine
-    probe = dataclasses.replace(fetcher, retry=RetryPolicy(attempts=1), quarantine=None)
-    heard: dict[str, str] = {}
-
-    def listen(response) -> None:
-        for name in QUOTA_HEADERS:
-            if name in response.headers:
-                heard[name] = response.headers[name]
-
-    hooks = probe.client.event_hooks
-    probe.client.event_hooks = {**hooks, "response": [*hooks.get("response", []), listen]}
+    # one attempt, nothing kept: a probe must not wait out backoff, and writes no body
+    fetcher.retry = RetryPolicy(attempts=1, backoff=0.0)
     day = min(dates) if dates else date.today()
     out = []
     try:
-        by_service: dict[str, Any] = {}
-        for scraper in probe.scrapers.values():
-            by_service.setdefault(scraper.service, scraper)
-        for service, scraper in sorted(by_service.items()):
-            heard.clear()
+        for service in sorted(fetcher.services):
+            path, params = _probe(service, day)
             t0 = time.perf_counter()
-            result = probe.fetch(scraper, day)
+            exchange = fetcher.request(service, path, params)
             ms = (time.perf_counter() - t0) * 1000
-            out.append(_provider_check(service, scraper.source, day, result, ms, dict(heard)))
+            out.append(_provider_check(service, day, exchange, ms))
     finally:
-        probe.client.event_hooks = hooks
         fetcher.close()
     return out
 
 
-def _provider_check(service, source, day, result, ms, heard) -> Check:
+def _probe(service: str, day: date) -> tuple[str, dict[str, Any]]:
+    """The cheapest request each provider's protocol offers for `day`."""
+    from fullcourt.catalog.calendar import season_of
+    from fullcourt.sources.providers import balldontlie, injuries, nbacom
+
+    if service == "nbacdn":
+        return nbacom.SCHEDULE_CDN, {}
+    if service == "nbastats":
+        return nbacom.GAME_LOG, {"LeagueID": "00", "PlayerOrTeam": "T", "Season": season_of(day),
+                                 "SeasonType": "Regular Season",
+                                 "DateFrom": f"{day:%m/%d/%Y}", "DateTo": f"{day:%m/%d/%Y}"}
+    if service == "balldontlie":
+        return balldontlie.PATH, {"dates[]": day.isoformat(), "per_page": 1}
+    if service == "oddsapi":
+        return "/v4/historical/sports/basketball_nba/events", {"date": f"{day.isoformat()}T12:00:00Z"}
+    return injuries.PATH.format(injuries.file_name(datetime.combine(day, dtime(17, 30), EASTERN))), {}
+
+
+def _provider_check(service: str, day: date, ex: Any, ms: float) -> Check:
+    """Reachable means the host answered (a 404 for a report not published is an answer);
+    a refused key (401/403) or no answer at all fails, with the setting to fix."""
     name = f"provider {service}"
-    if result.error:
-        fix = ("set FULLCOURT_SOURCE_KEY (or `key` under [sources] in settings.toml)"
-               if result.status in (401, 403) else "check FULLCOURT_SOURCE_URL and the network")
-        return Check(name, False, f"{source} {day}: {result.error}", fix)
-    quota = next((heard[h] for h in QUOTA_HEADERS if h in heard), None)
-    detail = f"{source} {day}: HTTP {result.status}, {result.records} records, {ms:.0f} ms"
-    if service == "odds":
-        detail += f", quota left {quota}" if quota is not None else ", quota not reported by this source"
-    return Check(name, True, detail, data={"quota_left": quota} if quota is not None else {})
+    if ex.status in (401, 403):
+        return Check(name, False, f"{day}: HTTP {ex.status}: the key was refused",
+                     "set the provider's key (e.g. FULLCOURT_ODDSAPI_KEY, or `key` under "
+                     "[sources.<provider>] in settings.toml)")
+    if not ex.status or ex.status >= 500:
+        return Check(name, False, f"{day}: {ex.error or f'HTTP {ex.status}'}",
+                     "check FULLCOURT_SOURCE_URL (or the provider's url) and the network")
+    remaining = (getattr(ex, "quota", None) or (None, None))[0]
+    detail = f"{day}: HTTP {ex.status}, {len(ex.body or b'')} bytes, {ms:.0f} ms"
+    if service == "oddsapi":
+        detail += f", quota left {remaining}" if remaining is not None else ", quota not reported by this source"
+    return Check(name, True, detail, data={"quota_left": remaining} if remaining is not None else {})
 
 
 # -- code and plan --------------------------------------------------------------------------
