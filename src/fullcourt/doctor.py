@@ -281,13 +281,15 @@ def _probe(service: str, day: date) -> tuple[str, dict[str, Any]]:
 
 
 def _provider_check(service: str, day: date, ex: Any, ms: float) -> Check:
-    """Reachable means the host answered (a 404 for a report not published is an answer);
+    """Reachable means the host answered (a 404, or the report bucket's 403, for a report
+    not published is an answer);
     a refused key (401/403) or no answer at all fails, with the setting to fix."""
     name = f"provider {service}"
-    if ex.status in (401, 403):
+    # the report bucket answers 403 for a report not published, as S3 does for absent keys
+    if ex.status in (401, 403) and service != "injuries":
         return Check(name, False, f"{day}: HTTP {ex.status}: the key was refused",
-                     "set the provider's key (e.g. FULLCOURT_ODDSAPI_KEY, or `key` under "
-                     "[sources.<provider>] in settings.toml)")
+                     "set the provider's key (e.g. FULLCOURT_ODDSAPI_KEY, or the provider's "
+                     "`key` in settings.toml)")
     if not ex.status or ex.status >= 500:
         return Check(name, False, f"{day}: {ex.error or f'HTTP {ex.status}'}",
                      "check FULLCOURT_SOURCE_URL (or the provider's url) and the network")
