@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import FakeClock
 
 from fullcourt.engine.ledger import HEARTBEAT_EVERY, STALE_AFTER, Ledger, holder_dead, new_holder
+from fullcourt.engine.status import AttemptStatus, Outcome
 
 D1, D2, D3 = date(2024, 1, 10), date(2024, 1, 11), date(2024, 1, 12)
 ELSEWHERE = "elsewhere.invalid:4242:0badc0de"  # a holder on another host: no signal reaches it
@@ -61,7 +62,7 @@ def test_a_dead_holders_run_and_attempts_read_interrupted_with_last_seen(target,
     run_id = ledger.start_run("backfill", dead_holder)
     ledger.begin(run_id, "games", [D1, D2], dead_holder, {}, "v1")
     done = ledger.begin(run_id, "games", [D3], dead_holder, {}, "v1")
-    ledger.finish(done, "games", {D3: ("success", 3, 1, "fp", None)})
+    ledger.finish(done, "games", {D3: Outcome(AttemptStatus.SUCCESS, 3, 1, "fp")})
 
     hist = {r["game_date"]: r for r in ledger.history()}
     assert {d: r["status"] for d, r in hist.items()} == {
@@ -137,11 +138,11 @@ def test_heartbeats_are_cheap_at_most_one_per_interval_and_only_on_open_runs(tar
     clock.advance(HEARTBEAT_EVERY - 1)
     ledger.acquire(me, "games", [D1])
     batch = ledger.begin(run_id, "games", [D1], me, {}, "v1")
-    ledger.finish(batch, "games", {D1: ("success", 1, 1, "fp", None)})
+    ledger.finish(batch, "games", {D1: Outcome(AttemptStatus.SUCCESS, 1, 1, "fp")})
     assert seen_at(ledger, run_id) == t0  # within the interval: not written again
     clock.advance(1)
     batch = ledger.begin(run_id, "games", [D2], me, {}, "v1")
-    ledger.finish(batch, "games", {D2: ("success", 1, 1, "fp", None)})  # a batch finished
+    ledger.finish(batch, "games", {D2: Outcome(AttemptStatus.SUCCESS, 1, 1, "fp")})  # a batch finished
     assert seen_at(ledger, run_id) == t0 + HEARTBEAT_EVERY
     clock.advance(HEARTBEAT_EVERY)
     ledger.acquire(me, "games", [D3])  # leases renewed
@@ -219,7 +220,7 @@ def test_facts_calendar_requests_and_code_versions_round_trip(target):
     ledger.remember_request(run_id, [D1, D2], lambda d: "2023-24")
     batch = ledger.begin(run_id, "games", [D1], me, {D1: "in1"}, "v1", code_modules={"m": "h1"})
     ledger.begin(run_id, "games", [D2], me, {}, "v1", code_modules={"m": "h1"})  # once per version
-    ledger.finish(batch, "games", {D1: ("success", 3, 1, "fp1", None)})
+    ledger.finish(batch, "games", {D1: Outcome(AttemptStatus.SUCCESS, 3, 1, "fp1")})
 
     class F:
         def __init__(self, rows, games, fingerprint):

@@ -1,8 +1,8 @@
 """A validated set of table specs: dependency order, levels, and code versions.
 
 Validation happens when the catalog is built, not when a run reaches the table: an
-unknown input, a cycle or a processor without `build` is a `CatalogError` naming the
-table, before anything is read or written.
+unknown input, a cycle or a `build` that does not keep its step kind's contract
+(`fullcourt.catalog.steps`) is a `CatalogError` naming the table, before anything is read or written.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from fullcourt import errors
-from fullcourt.catalog import codehash
-from fullcourt.catalog.spec import Input, Phase, TableSpec
+from fullcourt.catalog import codehash, steps
+from fullcourt.catalog.spec import Input, Phase, Step, TableSpec
 
 __all__ = ["Catalog", "code_modules", "code_version"]
 
@@ -67,8 +67,11 @@ class Catalog:
             for i in s.inputs:
                 if i.table not in by_name:
                     raise errors.CatalogError(f"table {s.name}: unknown input {i.table!r}")
-            if s.build is None and s.phase is not Phase.SCRAPE:
-                raise errors.CatalogError(f"table {s.name}: no build function")
+            if (s.phase is Phase.SCRAPE) != (s.step is Step.FETCH):
+                raise errors.CatalogError(f"table {s.name}: phase 1 tables, and only they, are fetch steps")
+            if s.step is Step.PARSE and sum(by_name[i.table].step is Step.FETCH for i in s.inputs) != 1:
+                raise errors.CatalogError(f"table {s.name}: a parse step reads exactly one fetched source")
+            steps.check(s.name, s.step, s.build)
         self.specs: dict[str, TableSpec] = {n: by_name[n] for n in self._toposort(by_name)}
 
     @staticmethod
@@ -137,6 +140,13 @@ class Catalog:
     def code_versions(self) -> dict[str, str]:
         """Per table, one hash of its spec version and `code_modules`."""
         return {n: code_version(s, self.code_modules[n]) for n, s in self.specs.items()}
+
+    def feed(self, name: str) -> str | None:
+        """The fetch step a parse step reads its bodies from (None for other kinds)."""
+        spec = self[name]
+        if spec.step is not Step.PARSE:
+            return None
+        return next(i.table for i in spec.inputs if self.specs[i.table].step is Step.FETCH)
 
     def downstream(self, names: Iterable[str]) -> list[str]:
         want = set(names)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Expectation", "Input", "Phase", "SEASON_TYPES", "TableSpec", "Window"]
+from fullcourt.catalog.steps import Step
+
+__all__ = ["Expectation", "Input", "Phase", "SEASON_TYPES", "Step", "TableSpec", "Window"]
 
 SEASON_TYPES = frozenset({"regular", "play_in", "playoffs"})
 
@@ -85,6 +87,13 @@ class TableSpec:
     description: str = ""
     date_column: str = "game_date"
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # How `build` is called (`fullcourt.catalog.steps`): phase 1 fetches, else a
+    # transform unless declared a parse or a model step.
+    step: Step | None = None
+
+    def __post_init__(self) -> None:
+        if self.step is None:
+            object.__setattr__(self, "step", Step.FETCH if self.phase is Phase.SCRAPE else Step.TRANSFORM)
 
     @property
     def input_names(self) -> tuple[str, ...]:

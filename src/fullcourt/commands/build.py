@@ -36,6 +36,7 @@ from fullcourt.commands.report import grade_report, status
 from fullcourt.console import err, out, print_json
 from fullcourt.engine.executor import Request
 from fullcourt.engine.runtime import load_catalog, open_writer
+from fullcourt.engine.status import AttemptStatus, Outcome
 
 
 @app.command()
@@ -276,13 +277,13 @@ def _record_import(state: State, filed) -> None:
             if f"scrape.{source}" in rt.catalog.names():
                 by_table.setdefault(f"scrape.{source}", {})[d] = outcome
         sched = rt.catalog.schedule
-        feed = next((i.table for i in rt.catalog[sched].inputs if i.table.startswith("scrape.")), None) if sched else None
+        feed = rt.catalog.feed(sched) if sched else None
 
         def record(table: str, outcomes: dict, fps: dict) -> None:
             ds = sorted(outcomes)
             batch = rt.ledger.begin(run_id, table, ds, holder, fps, rt.catalog.code_versions[table],
                                     code_modules=rt.catalog.code_modules[table])
-            rt.ledger.finish(batch, table, {d: ("success", r, g, fp, None) for d, (r, g, fp) in outcomes.items()})
+            rt.ledger.finish(batch, table, {d: Outcome(AttemptStatus.SUCCESS, r, g, fp) for d, (r, g, fp) in outcomes.items()})
 
         if feed in by_table:
             outcomes = by_table.pop(feed)

@@ -11,7 +11,6 @@ one bad date does not fail a month. Transient errors are retried with backoff fi
 
 from __future__ import annotations
 
-import inspect
 import signal
 import threading
 import time
@@ -21,19 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import tenacity
 
 from fullcourt import errors
+from fullcourt.catalog import steps
 from fullcourt.catalog.calendar import Calendar
 from fullcourt.catalog.context import BuildContext
 from fullcourt.catalog.graph import Catalog
-from fullcourt.catalog.schemas import arrow_schema
-from fullcourt.catalog.spec import Phase, TableSpec
+from fullcourt.catalog.spec import Phase, Step, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine import gates as gates_mod
 from fullcourt.engine import observe
+from fullcourt.engine.ingest import Ingest
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import (
     Facts,
@@ -43,12 +41,11 @@ from fullcourt.engine.planner import (
     make_plan,
 )
 from fullcourt.engine.progress import Progress, Silent
+from fullcourt.engine.status import AttemptStatus, Outcome
 from fullcourt.files import write_atomic
 from fullcourt.warehouse.base import Warehouse
 
 __all__ = ["Executor", "Outcome", "RunResult", "Request"]
-
-Outcome = tuple[str, int | None, int | None, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -121,6 +118,8 @@ class Executor:
         self._facts: dict[str, dict[date, Facts]] | None = None
         self._calendar: Calendar | None = None
         self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
+        self.ingest = Ingest(catalog, warehouse, ledger, holder, fetcher=fetcher, store=store,
+                             schemas=self.schemas)
 
     # -- observing -----------------------------------------------------------------------
 
@@ -336,29 +335,30 @@ class Executor:
             if len(dates) > 1:
                 self.ledger.finish(
                     batch_id, spec.name,
-                    {d: ("failed", None, None, None, f"batch failed, narrowing: {message}") for d in dates},
+                    {d: Outcome.failed(f"batch failed, narrowing: {message}") for d in dates},
                 )
                 mid = len(dates) // 2
                 self._attempt(spec, dates[:mid], statuses, run_id, result)
                 self._attempt(spec, dates[mid:], statuses, run_id, result)
                 return
-            status = "unavailable" if isinstance(exc, errors.SourceUnavailable) else "failed"
-            self.ledger.finish(batch_id, spec.name, {dates[0]: (status, None, None, None, message)})
-            result.count(failed=int(status == "failed"))
+            unavailable = isinstance(exc, errors.SourceUnavailable)
+            status = AttemptStatus.UNAVAILABLE if unavailable else AttemptStatus.FAILED
+            self.ledger.finish(batch_id, spec.name, {dates[0]: Outcome(status, error=message)})
+            result.count(failed=int(not unavailable))
             self.progress.log(f"{spec.name} {dates[0]}: {message}")
             return
         self.ledger.finish(batch_id, spec.name, outcomes)
-        written = [d for d, o in outcomes.items() if o[0] in ("success", "gate_failed")]
+        written = [d for d, o in outcomes.items() if o.written]
         result.count(
             written=len(written),
-            failed=sum(o[0] == "failed" for o in outcomes.values()),
-            gate_failed=sum(o[0] == "gate_failed" for o in outcomes.values()),
+            failed=sum(o.status is AttemptStatus.FAILED for o in outcomes.values()),
+            gate_failed=sum(o.status is AttemptStatus.GATE_FAILED for o in outcomes.values()),
         )
         for d, o in outcomes.items():
-            if o[0] in ("failed", "gate_failed"):
-                self.progress.log(f"{spec.name} {d}: {o[0]}: {o[4]}")
+            if o.status in (AttemptStatus.FAILED, AttemptStatus.GATE_FAILED):
+                self.progress.log(f"{spec.name} {d}: {o.status}: {o.error}")
         if written and self.on_written is not None:
-            self.on_written(spec.name, written, [outcomes[d][3] for d in written], run_id)
+            self.on_written(spec.name, written, [outcomes[d].fingerprint for d in written], run_id)
 
     def _retrying(self, fn: Callable[[], dict[date, Outcome]]) -> dict[date, Outcome]:
         retry = tenacity.Retrying(
@@ -372,10 +372,15 @@ class Executor:
     # -- building one batch --------------------------------------------------------------
 
     def _build(self, spec: TableSpec, dates: list[date], statuses=None) -> dict[date, Outcome]:
-        if spec.phase is Phase.SCRAPE:
-            return self._scrape(spec, dates, statuses or {})
-        if spec.phase is Phase.RAW and any(i.table.startswith("scrape.") for i in spec.inputs):
-            return self._parse(spec, dates)
+        """One batch of one table, called as its step kind says (`catalog.steps`)."""
+        if spec.step is Step.FETCH:
+            return self.ingest.fetch(spec, dates, statuses or {}, self._run_id)
+        if spec.step is Step.PARSE:
+            return self.ingest.parse(spec, dates, self._run_id, self._store)
+        return self._transform(spec, dates)
+
+    def _transform(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+        """A transform or model step: one expression over the batch, stored at once."""
         inputs = {}
         for i in spec.inputs:
             if not self.wh.has_table(i.table) and i.table in self.schemas:
@@ -383,23 +388,18 @@ class Executor:
             if not self.wh.has_table(i.table):
                 # The planner found every input partition ready, so a missing table means
                 # all of them are legitimately empty (bootstrap days, no lines yet).
-                return {d: ("success", 0, 0, None, None) for d in dates}
+                return {d: Outcome(AttemptStatus.SUCCESS, 0, 0) for d in dates}
             inputs[i.table] = self.wh.table(i.table)
         build = spec.build
         assert build is not None
-        if "ctx" in inspect.signature(build).parameters:
-            expr = build(inputs, dates, ctx=self.ctx)
-        else:
-            expr = build(inputs, dates)
-        return self._store(spec, dates, expr, {})
+        expr = build(inputs, dates, ctx=self.ctx) if spec.step is Step.MODEL else build(inputs, dates)
+        return self._store(spec, dates, steps.check_result(spec.name, spec.step, build, expr), {})
 
     def _store(
         self, spec: TableSpec, dates: list[date], expr: Any, failed: Mapping[date, str]
     ) -> dict[date, Outcome]:
         good = [d for d in dates if d not in failed]
-        outcomes: dict[date, Outcome] = {
-            d: ("failed", None, None, None, msg) for d, msg in failed.items()
-        }
+        outcomes: dict[date, Outcome] = {d: Outcome.failed(msg) for d, msg in failed.items()}
         if not good:
             return outcomes
         self.wh.replace_partitions(spec.name, good, expr)
@@ -431,136 +431,10 @@ class Executor:
             f = facts.get(d)
             rows, games, fp = (f.rows, f.games, f.fingerprint) if f else (0, 0, None)
             if d in failures:
-                outcomes[d] = ("gate_failed", rows, games, fp, f"{d}: " + "; ".join(failures[d]))
+                outcomes[d] = Outcome(AttemptStatus.GATE_FAILED, rows, games, fp, f"{d}: " + "; ".join(failures[d]))
             else:
-                outcomes[d] = ("success", rows, games, fp, None)
+                outcomes[d] = Outcome(AttemptStatus.SUCCESS, rows, games, fp)
         return outcomes
-
-    def _scrape(self, spec: TableSpec, dates: list[date], statuses) -> dict[date, Outcome]:
-        """Fetch the dates' payloads (the fetcher stores them), record every request in the
-        fetch ledger. The schedule's games are handed over so per-game sources know what
-        to ask for; a partial partition asks only for what it lacks."""
-        if self.fetcher is None or self.store is None:
-            raise errors.PartitionError("no source configured for scraping", spec.name, dates)
-        source = spec.name.removeprefix("scrape.")
-        schedule_source = self._schedule_source()
-        games = self._games(dates) if source != schedule_source else {}
-        skip = {}
-        for d in dates:
-            st = statuses.get((spec.name, d))
-            if st is not None and st.status == "partial":
-                skip[d] = [e.item for e in self.store.manifest(source, d) or []]
-        results = list(self.fetcher(source, dates, games=games, skip=skip))
-        self.ledger.record_fetches(self._run_id, [row for r in results for row in r.rows])
-        outcomes: dict[date, Outcome] = {}
-        for res in results:
-            d = res.game_date
-            if res.status == "unavailable":
-                outcomes[d] = ("unavailable", 0, None, None, f"source provides none: {res.error}")
-            elif res.status != "success":
-                outcomes[d] = ("failed", None, None, None, res.error or "no response")
-            else:
-                outcomes[d] = ("success", int(res.records), int(res.games), res.fingerprint, res.error)
-        for d in dates:
-            outcomes.setdefault(d, ("failed", None, None, None, "no response"))
-        return outcomes
-
-    def _schedule_source(self) -> str | None:
-        sched = self.catalog.schedule
-        if sched is None or sched not in self.catalog.names():
-            return None
-        src = next((i.table for i in self.catalog[sched].inputs if i.table.startswith("scrape.")), None)
-        return src.removeprefix("scrape.") if src else None
-
-    def _games(self, dates: list[date]) -> dict[date, list[Any]]:
-        """The schedule's games of `dates`, as the scrapers take them."""
-        from fullcourt.sources.providers import Game
-
-        sched = self.catalog.schedule
-        if sched is None or not self.wh.has_table(sched):
-            return {}
-        out: dict[date, list[Any]] = {}
-        for row in self.wh.sql(
-            f'SELECT game_id, game_date, home_team, away_team, status, tipoff_utc, season_type, season'
-            f' FROM "{sched}" WHERE game_date IN (SELECT unnest(?::DATE[])) ORDER BY game_date, game_id',
-            [dates],
-        ):
-            out.setdefault(row[1], []).append(Game(*row))
-        return out
-
-    def _parse(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
-        """Every body of each date's partition parsed, put together, duplicates across
-        bodies dropped (the newest body wins); a body that fails validation is
-        quarantined with the reason and its date fails."""
-        if self.store is None:
-            raise errors.PartitionError("no object store configured", spec.name, dates)
-        src = next((i.table for i in spec.inputs if i.table.startswith("scrape.")), None)
-        if src is None:
-            raise errors.CatalogError(f"raw table {spec.name} has no scrape input")
-        source = src.removeprefix("scrape.")
-        tables: list[pa.Table] = []
-        failed: dict[date, str] = {}
-        schema = self.schemas.get(spec.name)
-        provided = self.ledger.latest([src])
-        unavailable = {
-            d: a.error for d in dates
-            if (a := provided.get((src, d))) is not None and a.status == "unavailable"
-        }
-        shared: dict[str, bytes] = {}  # a body many dates share (a season's schedule), read once
-        for d in dates:
-            if d in unavailable:
-                continue
-            entries = self.store.manifest(source, d)
-            if entries is None:
-                failed[d] = f"no payload for {source} {d}"
-                continue
-            parts: list[pa.Table] = []
-            for e in sorted(entries, key=lambda e: e.key.rsplit("/", 1)[-1], reverse=True):
-                try:
-                    body = shared[e.key] if e.key in shared else self.store.get(e.key)
-                except FileNotFoundError:
-                    continue  # quarantined since: its fetch is owed again
-                if "/_shared/" in e.key:
-                    shared[e.key] = body
-                try:
-                    parts.append(spec.build(body, d))
-                except errors.PayloadInvalid as exc:
-                    self.store.quarantine(e.key, str(exc))
-                    failed[d] = f"payload quarantined: {exc}"
-                    break
-            if d in failed or not parts:
-                continue
-            # bodies of distinct games cannot share a key; others (snapshots, a game log
-            # beside box scores) may: the newest body's row wins
-            per_game = all(e.item.isdigit() for e in entries)
-            try:
-                merged = pa.concat_tables(parts, promote_options="default") if per_game else _distinct(parts, spec.keys)
-                tables.append(_conform(merged, schema, spec.name, d) if schema else merged)
-            except errors.PayloadInvalid as exc:
-                failed[d] = str(exc)
-        self._refetch(src, {d: m for d, m in failed.items() if m.startswith("payload quarantined")})
-        if unavailable:  # a raw table holds nothing its source does not provide
-            self.wh.replace_partitions(spec.name, sorted(unavailable), _empty(schema) if schema
-                                       else pa.table({"game_date": pa.array([], pa.date32())}))
-        if tables:
-            data = pa.concat_tables(tables, promote_options="default")
-        elif schema:
-            data = _empty(schema)
-        else:
-            data = pa.table({"game_date": pa.array([], pa.date32())})
-        outcomes = self._store(spec, [d for d in dates if d not in unavailable], data, failed)
-        outcomes.update({d: ("unavailable", 0, 0, None, why) for d, why in unavailable.items()})
-        return outcomes
-
-    def _refetch(self, scrape: str, reasons: Mapping[date, str]) -> None:
-        """A quarantined payload fails its fetch too, so the planner fetches it again."""
-        if not reasons:
-            return
-        ds = sorted(reasons)
-        batch = self.ledger.begin(
-            self._run_id, scrape, ds, self.holder, {}, self.catalog.code_versions[scrape]
-        )
-        self.ledger.finish(batch, scrape, {d: ("failed", None, None, None, reasons[d]) for d in ds})
 
     def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
         rows = self.wh.partition_rows(spec.name, dates, ("path", "payload"))
@@ -586,37 +460,6 @@ class _Tables(dict):
         return isinstance(name, str) and self._wh.has_table(name)
 
 
-
-
-def _distinct(parts: list[pa.Table], keys: Sequence[str]) -> pa.Table:
-    """The parts put together, one row per key: the first part holding a key wins."""
-    table = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
-    if len(parts) == 1 or not keys or not all(k in table.column_names for k in keys):
-        return table
-    order = pa.array(range(table.num_rows), pa.int64())
-    first = table.append_column("__row", order).group_by(list(keys), use_threads=False).aggregate(
-        [("__row", "min")])
-    if first.num_rows == table.num_rows:
-        return table
-    rows = first.column("__row_min")
-    return table.take(pc.take(rows, pc.sort_indices(rows)))
-
-
-def _empty(schema: Mapping[str, str]) -> pa.Table:
-    return arrow_schema(schema).empty_table()
-
-
-def _conform(table: pa.Table, schema: Mapping[str, str], name: str, d: date) -> pa.Table:
-    """Exactly the declared columns and types, so stored content (and its fingerprint)
-    never depends on which columns one payload happened to carry."""
-    missing = [c for c in schema if c not in table.column_names]
-    if missing:
-        raise errors.PayloadInvalid(f"parsed {name} lacks columns {missing}", name, [d])
-    target = arrow_schema(schema)
-    try:
-        return table.select(list(schema)).cast(target)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise errors.PayloadInvalid(f"{name}: {exc}", name, [d]) from exc
 
 
 def _one_line(exc: BaseException) -> str:

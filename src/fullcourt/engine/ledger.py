@@ -31,6 +31,7 @@ from pathlib import Path
 
 from fullcourt import errors
 from fullcourt.engine import ledgerdb
+from fullcourt.engine.status import Outcome
 
 __all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Attempt", "Ledger", "holder_dead", "new_holder"]
 
@@ -349,16 +350,16 @@ class Ledger:
         self,
         batch_id: str,
         table: str,
-        outcomes: Mapping[date, tuple[str, int | None, int | None, str | None, str | None]],
+        outcomes: Mapping[date, Outcome],
     ) -> None:
-        """Close a batch: per date (status, rows, games, fingerprint, error)."""
+        """Close a batch: per date how its attempt ended."""
         now = time.time()
         self._many(
             "UPDATE attempts SET status = ?, rows = ?, games = ?, fingerprint = ?, error = ?,"
             " ended_at = ? WHERE batch_id = ? AND table_name = ? AND game_date = ?",
             [
-                (s, r, g, fp, err, now, batch_id, table, d.isoformat())
-                for d, (s, r, g, fp, err) in outcomes.items()
+                (str(o.status), o.rows, o.games, o.fingerprint, o.error, now, batch_id, table, d.isoformat())
+                for d, o in outcomes.items()
             ],
         )
         self._beat(list(self._beats))

@@ -7,9 +7,10 @@ message text: a reason's wording may change, its code may not.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["AttemptStatus", "Reason", "Status"]
+__all__ = ["AttemptStatus", "Outcome", "Reason", "Status"]
 
 
 class Status(StrEnum):
@@ -63,6 +64,26 @@ class AttemptStatus(StrEnum):
     def built(self) -> bool:
         """Something was written (and may be out of date once its inputs change)."""
         return self in (AttemptStatus.SUCCESS, AttemptStatus.GATE_FAILED, AttemptStatus.IMPORTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt on one partition ended: what the ledger's `finish` records."""
+
+    status: AttemptStatus
+    rows: int | None = None
+    games: int | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+    @property
+    def written(self) -> bool:
+        """The partition was replaced (a gate may still have failed on what was written)."""
+        return self.status in (AttemptStatus.SUCCESS, AttemptStatus.GATE_FAILED)
+
+    @classmethod
+    def failed(cls, error: str) -> Outcome:
+        return cls(AttemptStatus.FAILED, error=error)
 
 
 class Reason(StrEnum):

@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 from fullcourt.catalog import features as catalog_features
 from fullcourt.catalog import gates
 from fullcourt.catalog.context import BuildContext
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.errors import ModelError
 from fullcourt.models import walkforward
 from fullcourt.models.bundle import SYSTEMS
@@ -91,6 +91,7 @@ SPEC = TableSpec(
     keys=("game_id", "player_id", "system"),
     build=build,
     inputs=(Input(STORE, "all"), Input(SUMMARY, "all")),
+    step=Step.MODEL,
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
     # The model code (fullcourt.models, reached through walkforward) is in the code

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from fullcourt.catalog.gates import Check, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw.payload import (
     Model,
     decode,
@@ -166,6 +166,7 @@ SPEC = TableSpec(
     keys=("game_id", "event_num"),
     build=build,
     inputs=(Input("scrape.bdb_pbp"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Check("zone set exactly for field goals",

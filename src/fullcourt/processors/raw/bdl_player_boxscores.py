@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from fullcourt.catalog.calendar import season_name
 from fullcourt.catalog.gates import Check, Range, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw.payload import (
     Model,
     clean_name,
@@ -135,6 +135,7 @@ SPEC = TableSpec(
     keys=("game_id", "player_id"),
     build=build,
     inputs=(Input("scrape.bdl_stats"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Range("minutes", 0.0, 70.0),

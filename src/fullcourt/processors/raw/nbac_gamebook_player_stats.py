@@ -15,7 +15,7 @@ from datetime import date
 import pyarrow as pa
 
 from fullcourt.catalog.gates import Check, Range, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw import boxscore
 from fullcourt.processors.raw.payload import dedupe, invalid, load_json, to_table
 
@@ -38,6 +38,7 @@ SPEC = TableSpec(
     keys=("game_id", "player_id"),
     build=build,
     inputs=(Input("scrape.nbac_gamebook"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Range("minutes", 0.0, 70.0),

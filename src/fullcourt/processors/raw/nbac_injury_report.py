@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from fullcourt.catalog.features import INJURY_STATUS_CODES
 from fullcourt.catalog.gates import Check, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw import report_pdf
 from fullcourt.processors.raw.payload import clean_name, dedupe, invalid, to_table
 from fullcourt.sources.teams import tricode_of_name
@@ -79,6 +79,7 @@ SPEC = TableSpec(
     keys=KEYS,
     build=build,
     inputs=(Input("scrape.nbac_injury_report"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Check("status is a known injury status",

@@ -26,7 +26,7 @@ import pyarrow as pa
 from fullcourt import errors
 from fullcourt.catalog.calendar import season_name
 from fullcourt.catalog.gates import Check, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw.payload import (
     EASTERN,
     Model,
@@ -233,6 +233,7 @@ SPEC = TableSpec(
     keys=("game_id",),
     build=build,
     inputs=(Input("scrape.nbac_schedule"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Check("status is final|scheduled|postponed",

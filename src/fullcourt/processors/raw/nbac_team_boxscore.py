@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from fullcourt.catalog.calendar import season_name
 from fullcourt.catalog.gates import Check, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw import boxscore
 from fullcourt.processors.raw.payload import (
     Model,
@@ -123,6 +123,7 @@ SPEC = TableSpec(
     keys=("game_id", "team"),
     build=build,
     inputs=(Input("scrape.nbac_team_boxscore"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Check("minutes = 240 + 25 per overtime",

@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from fullcourt.catalog.gates import Check, Range, Unique
-from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
+from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.processors.raw.payload import (
     Model,
     clean_name,
@@ -193,6 +193,7 @@ SPEC = TableSpec(
     keys=KEYS,
     build=build,
     inputs=(Input("scrape.odds_props"),),
+    step=Step.PARSE,
     gates=(
         Unique(),
         Range("line", 0.0, 80.0),
