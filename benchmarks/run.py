@@ -59,7 +59,7 @@ from fullcourt.config import Home  # noqa: E402
 from fullcourt.engine import runtime  # noqa: E402
 from fullcourt.engine.events import InProcessBus  # noqa: E402
 from fullcourt.engine.executor import Executor, Request, RunResult  # noqa: E402
-from fullcourt.engine.ledger import new_holder  # noqa: E402
+from fullcourt.engine.holders import new_holder  # noqa: E402
 from fullcourt.engine.progress import Silent  # noqa: E402
 from fullcourt.engine.runner import Runner, SimClock  # noqa: E402
 from fullcourt.sources import registry  # noqa: E402

@@ -18,7 +18,8 @@ from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.spec import Expectation, Input, Phase, TableSpec
 from fullcourt.config import Home
 from fullcourt.engine.executor import Executor, Request
-from fullcourt.engine.ledger import Ledger, new_holder
+from fullcourt.engine.holders import new_holder
+from fullcourt.engine.ledger import Ledger
 from fullcourt.models import boosting
 from fullcourt.processors.export import export_dates, export_players, export_seasons
 from fullcourt.processors.predict import player_prop_predictions, prediction_accuracy

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import FakeClock
 
-from fullcourt.engine.ledger import HEARTBEAT_EVERY, STALE_AFTER, Ledger, holder_dead, new_holder
+from fullcourt.engine.holders import HEARTBEAT_EVERY, STALE_AFTER, holder_dead, new_holder
+from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.status import AttemptStatus, Outcome
 
 D1, D2, D3 = date(2024, 1, 10), date(2024, 1, 11), date(2024, 1, 12)
@@ -288,7 +289,8 @@ def test_leases_keep_others_off_until_they_expire_or_their_holder_dies(target, d
 _RACER = """
 import json, sys, time
 from datetime import date, timedelta
-from fullcourt.engine.ledger import Ledger, new_holder
+from fullcourt.engine.holders import new_holder
+from fullcourt.engine.ledger import Ledger
 target, start, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 ledger = Ledger(target)
 me = new_holder()

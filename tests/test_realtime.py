@@ -19,7 +19,8 @@ from fullcourt.catalog.schemas import RAW_SCHEMAS
 from fullcourt.config import Home
 from fullcourt.engine.events import InProcessBus, NullBus
 from fullcourt.engine.executor import Executor, Request
-from fullcourt.engine.ledger import Ledger, new_holder
+from fullcourt.engine.holders import new_holder
+from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.runner import Runner
 from fullcourt.sources import registry
 from fullcourt.sources.faults import Fault, FaultKind, FaultProfile, StatCorrection

@@ -19,8 +19,6 @@ its heartbeat is reported `running` again once it is seen.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import time
 import uuid
@@ -31,14 +29,10 @@ from pathlib import Path
 
 from fullcourt import errors
 from fullcourt.engine import ledgerdb
+from fullcourt.engine.holders import HEARTBEAT_EVERY, attempt_state, holder_alive, judge
 from fullcourt.engine.status import Outcome
 
-__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Attempt", "Ledger", "holder_dead", "new_holder"]
-
-HEARTBEAT_EVERY = 5.0  # seconds: a holder stamps its open runs as seen at most this often
-# Seconds without a heartbeat after which a holder on another host is presumed dead: the
-# executor's lease lifetime, after which its leases are free for others anyway.
-STALE_AFTER = 900.0
+__all__ = ["Attempt", "Ledger"]
 
 @dataclass(frozen=True)
 class Attempt:
@@ -61,69 +55,6 @@ class Attempt:
     started_at: float | None = None
     ended_at: float | None = None
     last_seen: float | None = None
-
-
-def new_holder() -> str:
-    """`host:pid:nonce`, so a lease names a process that can be checked for life."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def holder_alive(holder: str) -> bool:
-    host, pid, *_ = holder.split(":") + ["", ""]
-    if host != socket.gethostname():
-        return True  # cannot tell; the lease expiry decides
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def holder_dead(
-    holder: str | None, last_seen: float | None, now: float, stale_after: float = STALE_AFTER
-) -> bool:
-    """Whether the process behind `holder` is gone. On this host a signal tells; a holder on
-    another host is presumed dead once it has not been seen for `stale_after` seconds."""
-    if holder and holder.split(":")[0] == socket.gethostname():
-        return not holder_alive(holder)
-    return last_seen is None or now - last_seen > stale_after
-
-
-def _judge(now: float) -> Callable[[str | None, float | None], bool]:
-    """`holder_dead` for one read: each process on this host is signalled once."""
-    host = socket.gethostname()
-    local: dict[str, bool] = {}
-
-    def dead(holder: str | None, last_seen: float | None) -> bool:
-        if holder in local:
-            return local[holder]
-        verdict = holder_dead(holder, last_seen, now)
-        if holder and holder.split(":")[0] == host:  # a verdict by signal, not by time
-            local[holder] = verdict
-        return verdict
-
-    return dead
-
-
-def _attempt_state(
-    status: str,
-    holder: str | None,
-    started_at: float | None,
-    run_seen: float | None,
-    run_ended: float | None,
-    dead: Callable[[str | None, float | None], bool],
-) -> tuple[str, float | None]:
-    """(status, last seen) of an attempt as reported: one left `running` by a holder that
-    died, or in a run that ended, is `interrupted`. Last seen is its run's heartbeat, or
-    when the attempt began if that is later."""
-    if status != "running":
-        return status, None
-    seen = max((t for t in (run_seen, started_at) if t is not None), default=None)
-    if run_ended is not None or dead(holder, seen):
-        return "interrupted", seen
-    return status, seen
 
 
 class Ledger:
@@ -274,7 +205,7 @@ class Ledger:
             [*params, *([limit] if limit >= 0 else [])],
         )
         names = [c[0] for c in cur.description]
-        dead = _judge(self.clock())
+        dead = judge(self.clock())
         out = []
         for r in cur.fetchall():
             row = dict(zip(names, r, strict=True))
@@ -402,12 +333,12 @@ class Ledger:
                 chunk,
             ):
                 runs[run_id] = (seen, ended)
-        dead = _judge(self.clock())
+        dead = judge(self.clock())
         out = dict(attempts)
         for k, a in attempts.items():
             if a.status == "running":
                 seen, ended = runs.get(a.run_id, (None, None))
-                status, last = _attempt_state(a.status, a.holder, a.started_at, seen, ended, dead)
+                status, last = attempt_state(a.status, a.holder, a.started_at, seen, ended, dead)
                 out[k] = replace(a, status=status, last_seen=last)
         return out
 
@@ -433,12 +364,12 @@ class Ledger:
             [*params, limit],
         )
         names = [c[0] for c in cur.description]
-        dead = _judge(self.clock())
+        dead = judge(self.clock())
         out = []
         for r in cur.fetchall():
             row = dict(zip(names, r, strict=True))
             run_seen, run_ended = row.pop("run_seen"), row.pop("run_ended")
-            row["status"], row["last_seen"] = _attempt_state(
+            row["status"], row["last_seen"] = attempt_state(
                 row["status"], row["holder"], row["started_at"], run_seen, run_ended, dead
             )
             out.append(row)

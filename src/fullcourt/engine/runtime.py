@@ -23,7 +23,8 @@ from fullcourt.catalog.graph import Catalog
 from fullcourt.config import Home
 from fullcourt.engine import observe
 from fullcourt.engine.executor import Executor
-from fullcourt.engine.ledger import Ledger, new_holder
+from fullcourt.engine.holders import new_holder
+from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.planner import Facts, PartitionStatus, derive
 from fullcourt.engine.progress import Progress
 from fullcourt.warehouse.base import Warehouse
