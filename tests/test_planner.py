@@ -433,6 +433,31 @@ def test_executing_the_plan_then_replanning_leaves_no_gaps(w: World) -> None:
 
 
 @PROPERTY
+@given(worlds(other_leases=False))
+def test_updating_the_plan_after_each_level_equals_deriving_it_anew(w: World) -> None:
+    """What the executor does between levels: derive only what the level wrote and what
+    lies downstream of it, keeping the rest of the previous statuses."""
+    statuses = w.derive()
+    for _ in range(len(set(w.catalog.levels.values())) + 1):
+        plan = make_plan(w.catalog, statuses, w.catalog.names(), w.universe)
+        ready = [s for s in plan.steps if s.dates]
+        if not ready:
+            break
+        level = min(w.catalog.levels[s.table] for s in ready)
+        wrote = {s.table for s in ready if w.catalog.levels[s.table] == level}
+        for step in ready:
+            if step.table in wrote:
+                for d in step.dates:
+                    w.write(statuses[(step.table, d)])
+        updated = derive(
+            w.catalog, w.calendar, w.universe, w.facts, w.attempts, w.leases,
+            holder=HOLDER, code_versions=w.versions, previous=statuses, changed=wrote,
+        )
+        statuses = w.derive()
+        assert updated == statuses, sorted(wrote)
+
+
+@PROPERTY
 @given(worlds(mutate=False), st.data())
 def test_a_stat_correction_makes_exactly_its_windows_stale(w: World, data) -> None:
     w.execute()

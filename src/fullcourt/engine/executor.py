@@ -148,7 +148,14 @@ class Executor:
     def universe(self, seasons: Iterable[str] = ()) -> list[date]:
         return observe.universe(self.calendar, seasons, self.ledger.requested_seasons())
 
-    def statuses(self, seasons: Iterable[str] = ()) -> dict[tuple[str, date], PartitionStatus]:
+    def statuses(
+        self,
+        seasons: Iterable[str] = (),
+        previous: Mapping[tuple[str, date], PartitionStatus] | None = None,
+        changed: Iterable[str] | None = None,
+    ) -> dict[tuple[str, date], PartitionStatus]:
+        """Every partition's status; with `previous` and `changed`, an update of `previous`
+        after only the `changed` tables were written (see `planner.derive`)."""
         if self._facts is None:
             self.refresh()
         with self._lock:
@@ -163,6 +170,8 @@ class Executor:
             self.ledger.leases(),
             holder=self.holder,
             recorded_modules=self.ledger.recorded_modules(),
+            previous=previous,
+            changed=changed,
         )
 
     # -- running -------------------------------------------------------------------------
@@ -199,12 +208,14 @@ class Executor:
         try:
             shared = getattr(self.wh, "shared", False)
             rounds = 0
+            statuses: dict[tuple[str, date], PartitionStatus] | None = None
+            written: set[str] | None = None  # what the last level wrote; None: plan anew
             while not self._stop.is_set():
                 if shared and rounds:
                     self.refresh()  # other runners write the same warehouse meanwhile
                 rounds += 1
                 self._planned_at = time.time()
-                statuses = self.statuses(seasons)
+                statuses = self.statuses(seasons, statuses, written)
                 plan = make_plan(self.catalog, statuses, request.tables, request.dates, request.force)
                 self._progress_plan(plan, statuses, started)
                 ready: dict[str, list[date]] = {}
@@ -224,13 +235,18 @@ class Executor:
                 tried.update((t, d) for t, ds in batch.items() for d in ds)
                 t0 = time.perf_counter()
                 self._run_level(batch, statuses, run_id, result)
+                # the next plan updates this one: only what this level wrote (a parse step
+                # also records its feed's refetches) and what lies downstream can change;
+                # a new schedule may change the calendar, other runners anything
+                feeds = {f for t in batch if (f := self.catalog.feed(t)) is not None}
+                written = None if shared or self.catalog.schedule in batch else {*batch, *feeds}
                 phases = sorted({self.catalog[t].phase.value for t in batch})
                 for p in phases:
                     key = f"phase {p}"
                     spent = (time.perf_counter() - t0) / len(phases)
                     result.seconds_by_phase[key] = result.seconds_by_phase.get(key, 0.0) + spent
             result.interrupted = self._stop.is_set()
-            result.statuses = self.statuses(seasons)
+            result.statuses = self.statuses(seasons, statuses, written)
         finally:
             restore()
             for key in started:

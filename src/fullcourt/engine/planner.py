@@ -159,6 +159,8 @@ def derive(
     code_versions: Mapping[str, str] | None = None,
     recorded_modules: Mapping[str, Mapping[str, str]] | None = None,
     code_modules: Mapping[str, Mapping[str, str]] | None = None,
+    previous: Mapping[tuple[str, date], PartitionStatus] | None = None,
+    changed: Iterable[str] | None = None,
 ) -> dict[tuple[str, date], PartitionStatus]:
     """Every partition of every table over `universe` gets exactly one status.
 
@@ -166,6 +168,12 @@ def derive(
     now; `recorded_modules` ({version: {module: hash}}, from the ledger) says what each
     recorded version was made of, so a partition stale by code names the modules that
     changed since it was built.
+
+    `previous` and `changed` make it an update: when only the facts, attempts and leases
+    of the `changed` tables differ from what `previous` was derived from, a table that
+    is neither changed nor downstream of one keeps its previous statuses (a status is a
+    function of its own table's records and of its inputs' statuses only). The executor
+    updates its plan this way after each level instead of deriving every table again.
     """
     dates = sorted(set(universe))
     leases = leases or {}
@@ -173,17 +181,20 @@ def derive(
     code_modules = code_modules if code_modules is not None else catalog.code_modules
     recorded_modules = recorded_modules or {}
     series: dict[str, _Series] = {}
-    out: dict[tuple[str, date], PartitionStatus] = {}
+    out = Derived(series=series)
     game_index = {
         d: i for s in calendar.seasons() for i, d in enumerate(calendar.game_dates(s))
     }
 
     sched = catalog.schedule
     feed = set(catalog._closure(catalog.specs, sched)) if sched else set()
+    redo = set(catalog.downstream(changed)) if previous is not None and changed is not None else None
     for spec in catalog:
         name = spec.name
         ser = series[name] = _Series(dates)
         tfacts = facts.get(name, {})
+        if redo is not None and name not in redo and _kept(previous, name, dates, series, tfacts, attempts, spec, out):
+            continue
         version = code_versions.get(name, "")
         code_change = _CodeChange(code_modules.get(name, {}), recorded_modules)
         gate_table = None if (sched is None or name in feed) else sched
@@ -193,14 +204,42 @@ def derive(
                 leases, holder, version, code_change, gate_table, name in feed,
             )
             out[(name, d)] = st
-            if spec.phase is Phase.SCRAPE:
-                att = attempts.get((name, d))
-                fp = getattr(att, "fingerprint", None) if att is not None else None
-            else:
-                f = tfacts.get(d)
-                fp = f.fingerprint if f is not None else None
-            ser.push(d, fp, st.status not in READY_STATUSES, not _soft(st, out))
+            ser.push(d, _fingerprint(spec, name, d, tfacts, attempts), st.status not in READY_STATUSES,
+                     not _soft(st, out))
     return out
+
+
+class Derived(dict):
+    """The statuses `derive` returns, with the per-table series it summed on the way, so
+    an update (`previous`) reuses the series of the tables it keeps."""
+
+    def __init__(self, *args, series: dict[str, _Series] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series = series if series is not None else {}
+
+
+def _kept(previous, name, dates, series, tfacts, attempts, spec, out) -> bool:
+    """Copy a table's previous statuses into `out` (and its series), if it has them all."""
+    kept = [previous.get((name, d)) for d in dates]
+    if any(st is None for st in kept):
+        return False
+    out.update(zip(((name, d) for d in dates), kept, strict=True))
+    old = getattr(previous, "series", {}).get(name)
+    if old is not None and old.universe == dates:
+        series[name] = old
+        return True
+    ser = series[name]
+    for d, st in zip(dates, kept, strict=True):
+        ser.push(d, _fingerprint(spec, name, d, tfacts, attempts), st.status not in READY_STATUSES, not _soft(st, out))
+    return True
+
+
+def _fingerprint(spec, name, d, tfacts, attempts) -> str | None:
+    if spec.phase is Phase.SCRAPE:
+        att = attempts.get((name, d))
+        return getattr(att, "fingerprint", None) if att is not None else None
+    f = tfacts.get(d)
+    return f.fingerprint if f is not None else None
 
 
 class _CodeChange:
