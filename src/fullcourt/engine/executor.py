@@ -453,10 +453,20 @@ class Executor:
         return outcomes
 
     def _write_exports(self, spec: TableSpec, dates: list[date]) -> None:
+        """Each document of the partitions as a file, rewritten only when its content
+        changed: a rebuild that changes nothing leaves the files (and whatever syncs them
+        to a website) alone. Not fsynced: the warehouse can always write them again."""
         rows = self.wh.partition_rows(spec.name, dates, ("path", "payload"))
         root = self.home.exports
         for path, payload in rows:
-            write_atomic(root / path, payload, durable=False)  # rebuilt from the warehouse
+            target = root / path
+            data = payload.encode() if isinstance(payload, str) else payload
+            try:
+                if target.read_bytes() == data:
+                    continue
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+            write_atomic(target, data, durable=False)
 
 
 class _Tables(dict):
