@@ -62,6 +62,8 @@ def predictions() -> pa.Table:
             "train_start": [date(2023, 10, 1)] * n,
             "train_end": [date(2023, 12, 31)] * n,
             "reason": pa.array([None] * n, pa.string()),
+            "over_probability": [0.6] * n,
+            "recommended": [True] * n,
         }
     )
 

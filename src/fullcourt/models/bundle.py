@@ -22,6 +22,7 @@ prediction table carries that reason instead of a number.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,16 +72,29 @@ HOLDOUT_MONTHS = 2
 HOLDOUT_STRIDE = 2
 # Spread of a player's points around any prediction, used until a holdout measures it.
 DEFAULT_SIGMA = 6.0
+MIN_SPREAD = 1.0
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """What a holdout said about a system; defaults when there was no holdout."""
+    """What a holdout said about a system; defaults when there was no holdout.
+
+    `sigma` is the spread of the errors over the whole holdout; `spread_base` and
+    `spread_slope` make it grow with the predicted total (a 30-point scorer's night
+    varies more than a 6-point one's), which is what the over-probability uses.
+    """
 
     threshold: float = betting.DEFAULT_THRESHOLD
     sigma: float = DEFAULT_SIGMA
     holdout_mae: float | None = None
     holdout_rows: int = 0
+    spread_base: float | None = None
+    spread_slope: float = 0.0
+
+    def spread(self, predicted: np.ndarray) -> np.ndarray:
+        """The error spread expected around each prediction (never below 1 point)."""
+        base = self.sigma if self.spread_base is None else self.spread_base
+        return np.maximum(base + self.spread_slope * np.nan_to_num(predicted), MIN_SPREAD)
 
     def to_json(self) -> dict:
         return {
@@ -88,6 +102,8 @@ class Calibration:
             "sigma": self.sigma,
             "holdout_mae": self.holdout_mae,
             "holdout_rows": self.holdout_rows,
+            "spread_base": self.spread_base,
+            "spread_slope": self.spread_slope,
         }
 
 
@@ -129,6 +145,16 @@ class Bundle:
                     h.update(out[m].encode())
             out[name] = f"{name}-{self.cutoff:%Y%m}-{h.hexdigest()}"
         self.versions = out
+
+    def recommended(self) -> str:
+        """The system a reader should look at first: the lowest MAE on the bundle's
+        holdout, which only holds games before the cutoff (the moving average when
+        nothing was measured)."""
+        measured = [
+            (c.holdout_mae, name) for name, c in self.calibration.items()
+            if c.holdout_mae is not None and self.available(name)
+        ]
+        return min(measured)[1] if measured else "moving_average"
 
     def predict(self, ex: Examples) -> dict[str, np.ndarray]:
         """Predicted points per system; NaN throughout for an unavailable system."""
@@ -195,12 +221,26 @@ def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
     ok = ~np.isnan(pred)
     resid = ex.y[ok] - pred[ok]
     threshold = betting.choose_threshold(pred, ex.y, ex.line, ex.over_price, ex.under_price)
+    base, slope = _spread_fit(pred[ok], resid)
     return Calibration(
         threshold=float(threshold),
         sigma=round(float(np.std(resid)), 6) if len(resid) > 1 else DEFAULT_SIGMA,
         holdout_mae=round(float(np.mean(np.abs(resid))), 6) if len(resid) else None,
         holdout_rows=int(ok.sum()),
+        spread_base=base,
+        spread_slope=slope,
     )
+
+
+def _spread_fit(pred: np.ndarray, resid: np.ndarray) -> tuple[float | None, float]:
+    """The error spread as a straight line in the prediction, fitted to the absolute
+    holdout errors (scaled so that, for normal errors, it estimates the standard
+    deviation). None when the holdout is too small to say."""
+    if len(resid) < MIN_TRAIN_ROWS:
+        return None, 0.0
+    A = np.column_stack([np.ones(len(pred)), pred])
+    coef, *_ = np.linalg.lstsq(A, np.abs(resid) * math.sqrt(math.pi / 2.0), rcond=None)
+    return round(float(coef[0]), 6), round(float(max(coef[1], 0.0)), 6)
 
 
 def train(
