@@ -32,9 +32,13 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
         {
             "game_id": games.game_id,
             "player_id": games.player_id,
+            "player_name": games.player_name,
+            "tipoff_utc": games.tipoff_utc,
             "team": games.team,
             "opponent": games.opponent,
             "line": games.line,
+            "bookmaker": games.bookmaker,
+            "recommended_system": games.recommended_system,
             "actual_points": games.actual_points,
             "systems": games.systems,
         }
@@ -68,7 +72,11 @@ SPEC = TableSpec(
     Phase.EXPORT,
     keys=("path",),
     build=build,
-    inputs=(Input("player_prop_predictions", 0), Input("prediction_accuracy", 0)),
+    inputs=(
+        Input("player_prop_predictions", 0),
+        Input("prediction_accuracy", 0),
+        Input(documents.CONTEXT, 0),
+    ),
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
     gates=(gates.Unique(),),

@@ -28,6 +28,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
     payload = ibis.struct(
         {
             "player_id": games.player_id,
+            "player_name": games.player_name,
+            "tipoff_utc": games.tipoff_utc,
             "game_id": games.game_id,
             "game_date": games.game_date.cast("string"),
             "season": games.season,
@@ -35,6 +37,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
             "team": games.team,
             "opponent": games.opponent,
             "line": games.line,
+            "bookmaker": games.bookmaker,
+            "recommended_system": games.recommended_system,
             "actual_points": games.actual_points,
             "systems": games.systems,
         }
@@ -51,7 +55,11 @@ SPEC = TableSpec(
     Phase.EXPORT,
     keys=("path",),
     build=build,
-    inputs=(Input("player_prop_predictions", 0), Input("prediction_accuracy", 0)),
+    inputs=(
+        Input("player_prop_predictions", 0),
+        Input("prediction_accuracy", 0),
+        Input(documents.CONTEXT, 0),
+    ),
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
     gates=(gates.Unique(),),
