@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from datetime import date
+from importlib import resources
 
 import ibis
 import ibis.expr.types as ir
