@@ -42,6 +42,9 @@ _FROM_CACHE = (
     "starter_rate_last10", "usage_avg_last10", "fga_avg_last10", "fg3a_avg_last10",
     "fta_avg_last10", "games_played_season",
     *(f"zone_share_{z}" for z in ZONES), "opp_zone_matchup_factor",
+    "pts_last1", "min_last1", "pts_ewm10", "min_ewm10",
+    "team_regular_pts", "team_missing_pts", "team_missing_recent_pts", "team_missing_recent_min",
+    "played_team_last_game",
 )
 _FROM_FACTORS = (
     "opp_def_rating_last10", "opp_pace_last10", "team_pace_last10",
