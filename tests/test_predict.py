@@ -116,8 +116,10 @@ def test_a_rebuild_is_identical_and_reuses_the_model_files(league, tmp_path):
     assert flagged.num_rows == store.num_rows and len(flagged.column("system").unique()) == 1
     lined = first.filter(pc.and_(pc.invert(no_line), pc.is_valid(first["predicted_points"])))
     over = lined["over_probability"].to_numpy()
-    up = lined["predicted_points"].to_numpy() > lined["line"].to_numpy()
-    assert np.all((over > 0.5) == up)
+    edge = lined["predicted_points"].to_numpy() - lined["line"].to_numpy()
+    assert over[edge > 2].mean() > 0.5 > over[edge < -2].mean()  # further over the line, likelier over
+    conf = lined["confidence"].to_numpy()
+    assert np.allclose(conf, np.where(edge >= 0, over, 1 - over), atol=1e-4)
 
 
 def test_first_dates_get_the_moving_average_and_a_reason_for_the_rest(league, tmp_path):

@@ -1,4 +1,4 @@
-"""Who is missing from a player's team, read from the team's previous game."""
+"""Who is missing from a player's team: from the team's previous game, and from the injury report."""
 
 from __future__ import annotations
 
@@ -75,3 +75,28 @@ def test_the_game_itself_and_later_games_are_never_read():
 def test_before_the_team_has_played_there_is_nothing_to_miss():
     rows = absences(0)
     assert rows["A"]["team_missing_pts"] == 0.0 and rows["A"]["played_team_last_game"] is None
+
+
+def test_teammates_reported_out_leave_their_share_to_the_others():
+    from fullcourt.processors.precompute import ml_feature_store
+
+    rows = pa.table(
+        {
+            "game_id": ["G1"] * 4,
+            "team": ["T", "T", "T", "U"],
+            "player_id": ["A", "B", "C", "D"],
+            "injury_status_code": [4, 0, 1, 0],  # A out, C probable: only A is missing
+            "pts_avg_season": [20.0, 12.0, 8.0, 15.0],
+            "min_avg_season": [30.0, 28.0, 20.0, 30.0],
+            "usage_avg_last10": [0.3, 0.2, 0.1, 0.25],
+            "min_avg_last10": [30.0, 30.0, 20.0, 30.0],
+        }
+    )
+    con = ibis.duckdb.connect()
+    out = con.to_pyarrow(ml_feature_store._team_availability(con.create_table("r", rows))).to_pylist()
+    got = {r["player_id"]: r for r in out}
+    assert got["B"]["team_out_pts"] == pytest.approx(20.0) and got["B"]["team_out_min"] == pytest.approx(30.0)
+    assert got["B"]["usage_share_available"] == pytest.approx(6.0 / 8.0)
+    assert got["C"]["usage_share_available"] == pytest.approx(2.0 / 8.0)
+    assert got["A"]["team_out_pts"] == 0.0  # his own absence is not a teammate's
+    assert got["D"]["team_out_pts"] == 0.0 and got["D"]["usage_share_available"] == pytest.approx(1.0)

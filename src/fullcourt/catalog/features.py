@@ -6,7 +6,7 @@ store's refuses to predict rather than silently misaligning columns.
 
 from __future__ import annotations
 
-FEATURE_VERSION = "v2"
+FEATURE_VERSION = "v3"
 
 FEATURES: tuple[str, ...] = (
     # scoring form, earlier games only
@@ -58,6 +58,10 @@ FEATURES: tuple[str, ...] = (
     "team_missing_recent_pts",
     "team_missing_recent_min",
     "played_team_last_game",
+    # teammates reported out before tip-off, and the player's share of who is left (v3)
+    "team_out_pts",
+    "team_out_min",
+    "usage_share_available",
 )
 
 ZONES: tuple[str, ...] = (

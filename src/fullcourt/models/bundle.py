@@ -90,6 +90,21 @@ class Calibration:
     holdout_rows: int = 0
     spread_base: float | None = None
     spread_slope: float = 0.0
+    # Logistic recalibration of the over-probability, P = 1 / (1 + exp(-(a + b z))) with
+    # z the edge in spreads; None until a holdout had enough lines to learn it.
+    over_intercept: float | None = None
+    over_slope: float | None = None
+
+    def over(self, predicted: np.ndarray, line: np.ndarray) -> np.ndarray:
+        """Probability of going over the line: the normal model around the prediction,
+        recalibrated on the holdout's lines when it had enough of them (a prediction
+        whose edges the market mostly already knows deserves less than the normal
+        model's confidence)."""
+        spread = self.spread(predicted)
+        if self.over_intercept is None or self.over_slope is None:
+            return betting.over_probability(predicted, line, spread)
+        z = (np.asarray(predicted, dtype=np.float64) - np.asarray(line, dtype=np.float64)) / spread
+        return 1.0 / (1.0 + np.exp(-(self.over_intercept + self.over_slope * z)))
 
     def spread(self, predicted: np.ndarray) -> np.ndarray:
         """The error spread expected around each prediction (never below 1 point)."""
@@ -104,6 +119,8 @@ class Calibration:
             "holdout_rows": self.holdout_rows,
             "spread_base": self.spread_base,
             "spread_slope": self.spread_slope,
+            "over_intercept": self.over_intercept,
+            "over_slope": self.over_slope,
         }
 
 
@@ -222,7 +239,11 @@ def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
     resid = ex.y[ok] - pred[ok]
     threshold = betting.choose_threshold(pred, ex.y, ex.line, ex.over_price, ex.under_price)
     base, slope = _spread_fit(pred[ok], resid)
+    spread = Calibration(spread_base=base, spread_slope=slope).spread(pred)
+    a, b = _over_fit((pred - ex.line) / spread, ex.y, ex.line)
     return Calibration(
+        over_intercept=a,
+        over_slope=b,
         threshold=float(threshold),
         sigma=round(float(np.std(resid)), 6) if len(resid) > 1 else DEFAULT_SIGMA,
         holdout_mae=round(float(np.mean(np.abs(resid))), 6) if len(resid) else None,
@@ -230,6 +251,30 @@ def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
         spread_base=base,
         spread_slope=slope,
     )
+
+
+# Lined holdout games (pushes left out) needed before the over-probability is recalibrated.
+MIN_OVER_FIT = 300
+
+
+def _over_fit(z: np.ndarray, actual: np.ndarray, line: np.ndarray) -> tuple[float | None, float | None]:
+    """Logistic regression of "went over" on the edge `z`, by Newton's method (two
+    parameters, a lightly ridged Hessian so a separable holdout cannot diverge)."""
+    ok = ~np.isnan(z) & ~np.isnan(line) & ~np.isnan(actual) & (actual != line)
+    if ok.sum() < MIN_OVER_FIT:
+        return None, None
+    X = np.column_stack([np.ones(int(ok.sum())), z[ok]])
+    y = (actual[ok] > line[ok]).astype(np.float64)
+    w = np.zeros(2)
+    for _ in range(25):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        grad = X.T @ (y - p) - 1e-3 * w
+        hess = (X * (p * (1 - p))[:, None]).T @ X + 1e-3 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        w = w + step
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    return round(float(w[0]), 6), round(float(w[1]), 6)
 
 
 def _spread_fit(pred: np.ndarray, resid: np.ndarray) -> tuple[float | None, float]:

@@ -80,7 +80,7 @@ def _rows(target: pa.Table, ex: Examples, b: Bundle) -> pa.Table:
             over = np.full(n, np.nan)
         else:
             rec = betting.recommend(pred, ex.line, cal.threshold)
-            over = np.round(betting.over_probability(pred, ex.line, cal.spread(pred)), 4)
+            over = np.round(cal.over(pred, ex.line), 4)
             conf = np.where(pred >= ex.line, over, np.round(1.0 - over, 4))
         over_price = np.where(np.isnan(ex.over_price), betting.DEFAULT_PRICE, ex.over_price)
         under_price = np.where(np.isnan(ex.under_price), betting.DEFAULT_PRICE, ex.under_price)
