@@ -10,6 +10,7 @@ import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from tests.resources import synthetic
 
@@ -67,9 +68,47 @@ def test_profit_wins_losses_pushes_and_passes():
     assert np.nansum(p) / bets.sum() == pytest.approx((1.5 - 1 + 0.8 - 1 + 0) / 5)  # ROI
 
 
-def test_recommend_respects_threshold_and_passes_without_line():
-    rec = betting.recommend(np.array([25.0, 20.0, 22.0, 30.0]), np.array([23.0, 22.0, 22.5, np.nan]), 1.5)
-    assert rec.tolist() == ["OVER", "UNDER", "PASS", "PASS"]
+def test_recommend_respects_threshold_and_says_no_line_without_one():
+    rec = betting.recommend(
+        np.array([25.0, 20.0, 22.0, 30.0, np.nan]), np.array([23.0, 22.0, 22.5, np.nan, 20.5]), 1.5
+    )
+    assert rec.tolist() == ["OVER", "UNDER", "PASS", "NO_LINE", "PASS"]
+
+
+def test_over_probability_is_half_on_the_line_and_follows_the_edge():
+    over = betting.over_probability(np.array([20.0, 24.0, 16.0, 20.0]), np.array([20.0, 20.0, 20.0, np.nan]), 4.0)
+    assert over[0] == pytest.approx(0.5)
+    assert over[1] == pytest.approx(0.8413, abs=1e-4) and over[2] == pytest.approx(1 - over[1])
+    assert math.isnan(over[3])
+
+
+def test_the_over_probability_learns_from_the_holdout_how_little_an_edge_is_worth():
+    rng = np.random.default_rng(4)
+    n = 4000
+    line = rng.normal(15, 5, n).round() + 0.5
+    truth = line + rng.normal(0, 0.5, n)  # the market is nearly right
+    pred = truth + rng.normal(0, 3, n)  # the model is noisy: its edges are mostly noise
+    actual = truth + rng.normal(0, 5, n)
+    ex = from_arrow_like(pred, actual, line)
+    cal = bundle._calibrate(pred, ex)
+    assert cal.over_intercept is not None and cal.over_slope is not None
+    raw = betting.over_probability(pred, line, cal.spread(pred))
+    fitted = cal.over(pred, line)
+    went_over = (actual > line).astype(float)
+    brier = lambda p: float(np.mean((p - went_over) ** 2))  # noqa: E731
+    assert brier(fitted) < brier(raw)
+    assert np.ptp(fitted) < np.ptp(raw)  # pulled towards a coin flip
+
+
+def from_arrow_like(pred: np.ndarray, actual: np.ndarray, line: np.ndarray):
+    """Holdout examples with only the columns calibration reads."""
+    from fullcourt.models.examples import Examples
+
+    n = len(pred)
+    return Examples(
+        features=(), X=np.empty((n, 0)), line=line, over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0), game_date=np.full(n, np.datetime64("2024-01-01")), y=actual,
+    )
 
 
 def test_confidence_is_half_on_the_line_and_grows_with_the_edge():
@@ -317,3 +356,33 @@ def test_a_later_cutoff_calibrates_on_an_earlier_bundle_already_saved(league, tm
     fresh = registry.obtain_many(tmp_path / "fresh", ex, [nov, CUTOFF], "v1")
     assert later[nov].versions == first[nov].versions
     assert later[CUTOFF].versions == fresh[CUTOFF].versions
+
+
+def test_a_frozen_model_predicts_a_whole_later_season_from_what_it_knew_then(tmp_path):
+    from fullcourt.models import evaluation
+
+    lg = synthetic.make_league(seasons=(2022, 2023), teams=6, roster=8, game_days=30, seed=5)
+    con = ibis.duckdb.connect()
+    con.create_table("ml_feature_store", lg.feature_store)
+    con.create_table("player_game_summary", lg.summary)
+    inputs = {n: con.table(n) for n in ("ml_feature_store", "player_game_summary")}
+    through = date(2023, 6, 30)
+    f = evaluation.frozen(con.to_pyarrow, inputs, "2023-24", through, min_prior_games=5)
+    labelled = lg.summary.filter((pc.field("played")) & (pc.field("game_date") <= pa.scalar(through)))
+    assert f["train_rows"] == labelled.num_rows and f["train_through"] == "2023-06-30"
+    fs = lg.feature_store
+    season = fs.filter(pc.and_(pc.equal(fs["season"], "2023-24"), pc.greater_equal(fs["games_played_season"], 5)))
+    played = lg.summary.filter(pc.field("played"))
+    keys = set(zip(played["game_id"].to_pylist(), played["player_id"].to_pylist(), strict=True))
+    expected = sum((g, p) in keys for g, p in zip(season["game_id"].to_pylist(), season["player_id"].to_pylist(), strict=True))
+    assert f["player_games"] == expected > 0
+    by = {s["system"]: s for s in f["systems"]}
+    assert set(by) == set(bundle.SYSTEMS)
+    assert all(s["mae"] is not None and s["lined_mae"] is not None for s in f["systems"])
+    assert by["gradient_boosting"]["bets"] > 0 and 0 <= by["gradient_boosting"]["hit_rate"] <= 1
+    assert f["lined_player_games"] < f["player_games"] and f["line_mae"] is not None
+    # the freeze date is what the model knows: a later one trains on more and predicts differently
+    later = evaluation.frozen(con.to_pyarrow, inputs, "2023-24", date(2023, 11, 30), min_prior_games=5)
+    assert later["train_rows"] > f["train_rows"]
+    assert later["systems"] != f["systems"]
+    assert not any(tmp_path.iterdir())  # nothing is left behind

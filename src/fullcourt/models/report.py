@@ -307,17 +307,23 @@ def render(report: Mapping[str, Any]) -> str:
     lines.append("break-even hit rate at -110 is 52.4%")
     if report.get("frozen"):
         lines.append("")
-        lines.extend(render_frozen(report["frozen"]))
+        lines.extend(render_frozen(report["frozen"], a["systems"]))
     return "\n".join(lines)
 
 
-def render_frozen(f: Mapping[str, Any]) -> list[str]:
-    """The frozen-model evaluation beside the walk-forward figures."""
+def render_frozen(f: Mapping[str, Any], walk_forward: list[Mapping[str, Any]] = ()) -> list[str]:
+    """The frozen-model evaluation beside the walk-forward figures of the same player-games."""
+    walked = {s["system"]: s["mae"] for s in walk_forward}
     out = [
         f"frozen: one model trained through {f['train_through']} "
-        f"({f['train_rows']} player-games) predicts {f['player_games']} player-games"
+        f"({f['train_rows']} player-games) predicts {f['player_games']} player-games of {f['season']}"
     ]
-    out.append(f"{'system':<22}{'MAE frozen':>12}{'lined MAE':>11}")
+    out.append(f"{'system':<22}{'frozen':>8}{'walk-fwd':>10}{'lined':>8}{'bets':>7}{'hit rate':>10}")
     for s in f["systems"]:
-        out.append(f"{s['system']:<22}{_fmt(s['mae'], '{:.3f}'):>12}{_fmt(s.get('lined_mae'), '{:.3f}'):>11}")
+        out.append(
+            f"{s['system']:<22}{_fmt(s['mae'], '{:.3f}'):>8}{_fmt(walked.get(s['system']), '{:.3f}'):>10}"
+            f"{_fmt(s.get('lined_mae'), '{:.3f}'):>8}{s.get('bets', 0):>7}{_fmt(s.get('hit_rate'), '{:.1%}'):>10}"
+        )
+    out.append(f"{'season-to-date avg':<22}{_fmt(f['baseline_mae'], '{:.3f}'):>8}")
+    out.append(f"{'closing line':<22}{'':>8}{'':>10}{_fmt(f['line_mae'], '{:.3f}'):>8}")
     return out

@@ -1,8 +1,10 @@
 """Phase 6: one JSON document per game date — every prediction, and results once graded.
 
-`exports/dates/<game_date>.json` holds each player-game with a line (team, opponent,
-line, actual points when known) and every system's prediction, bet, confidence, price
-and result, plus the date's scorecard per system. Predictions are due before tip-off,
+`exports/dates/<game_date>.json` holds every expected player-game (player name, team,
+opponent, tip-off, line and its book when there is one, the recommended system, actual
+points when known) and every system's prediction, bet, confidence, over-probability,
+price and result, plus the date's scorecard per system; `schemas/dates.schema.json`
+describes it. Predictions are due before tip-off,
 so the document exists for scheduled dates and is re-exported when grading arrives.
 """
 

@@ -1,7 +1,9 @@
 """Phase 6: one JSON document per player-game, filed under the player.
 
-`exports/players/<player_id>/<game_date>.json` — the player's line, every system's
-prediction and, once graded, the actual points and bet results. Partitioned by the
+`exports/players/<player_id>/<game_date>.json` — the player's name, team, opponent and
+tip-off, his line and its book, every system's prediction (the recommended one
+flagged) and, once graded, the actual points and bet results
+(`schemas/players.schema.json`). Partitioned by the
 game's date, so a player's folder grows a file per game and each file depends only on
 its own date's partitions: rebuilding one date rewrites exactly its own files, never
 another date's.
