@@ -183,7 +183,7 @@ def _all(t: ir.Table, oracle: pa.Table | None, execute: Execute) -> dict[str, An
 
 
 def _lined(t: ir.Table, execute: Execute) -> dict[str, Any]:
-    t = t.filter(t.line.notnull())
+    t = t.filter(t.line_error.notnull())  # a line error exactly where there was a line
     games = _games(t)
     ref = _reference_by(games, [], execute)[()]
     brier, reliability = _calibration(t, execute)
