@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import ibis
+import jsonschema
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -21,7 +22,7 @@ from fullcourt.engine.executor import Executor, Request
 from fullcourt.engine.holders import new_holder
 from fullcourt.engine.ledger import Ledger
 from fullcourt.models import boosting
-from fullcourt.processors.export import export_dates, export_players, export_seasons
+from fullcourt.processors.export import documents, export_dates, export_players, export_seasons
 from fullcourt.processors.predict import player_prop_predictions, prediction_accuracy
 from fullcourt.warehouse.duck import Warehouse
 
@@ -63,8 +64,29 @@ def predictions() -> pa.Table:
             "train_start": [date(2023, 10, 1)] * n,
             "train_end": [date(2023, 12, 31)] * n,
             "reason": pa.array([None] * n, pa.string()),
+            "over_probability": [0.6] * n,
+            "recommended": [r[2] == "zone_matchup" for r in rows],
         }
     )
+
+
+def context() -> pa.Table:
+    """Who and when: the names, tip-offs and books the documents show."""
+    return pa.table(
+        {
+            "game_id": ["G10", "G12", "G12"],
+            "player_id": ["A", "A", "B"],
+            "game_date": [D1, D2, D2],
+            "player_name": ["Ann Archer", "Ann Archer", "Bo Baker"],
+            "tipoff_utc": [datetime(2024, 1, 11, 0, 30), datetime(2024, 1, 13, 1, 0), datetime(2024, 1, 13, 1, 0)],
+            "line_bookmaker": ["draftkings", "fanduel", None],
+        }
+    )
+
+
+def validate(path: str, doc: dict) -> None:
+    """The document matches the JSON Schema of its kind (the path's first folder)."""
+    jsonschema.validate(doc, documents.schema(path.split("/")[0]), format_checker=jsonschema.FormatChecker())
 
 
 def exported(module, dates: list[date], graded_dates: list[date]) -> dict[str, dict]:
@@ -82,16 +104,20 @@ def exported(module, dates: list[date], graded_dates: list[date]) -> dict[str, d
     )
     con.create_table("player_prop_predictions", preds)
     con.create_table("player_game_summary", summary)
+    con.create_table("upcoming_player_game_context", context())
     acc = prediction_accuracy.build(
         {n: con.table(n) for n in ("player_prop_predictions", "player_game_summary")}, graded_dates
     )
     con.create_table("prediction_accuracy", con.to_pyarrow(acc))
-    inputs = {n: con.table(n) for n in ("player_prop_predictions", "prediction_accuracy")}
+    inputs = {n: con.table(n) for n in ("player_prop_predictions", "prediction_accuracy", documents.CONTEXT)}
     out = con.to_pyarrow(module.build(inputs, dates))
     assert set(out.column_names) == {"game_date", "path", "payload"}
     paths = out.column("path").to_pylist()
     assert len(paths) == len(set(paths))
-    return {p: json.loads(doc) for p, doc in zip(paths, out.column("payload").to_pylist(), strict=True)}
+    docs = {p: json.loads(doc) for p, doc in zip(paths, out.column("payload").to_pylist(), strict=True)}
+    for p, doc in docs.items():
+        validate(p, doc)
+    return docs
 
 
 def test_date_documents_hold_predictions_and_results_once_graded():
@@ -101,6 +127,11 @@ def test_date_documents_hold_predictions_and_results_once_graded():
     assert d1["game_date"] == "2024-01-10"
     (game,) = d1["predictions"]
     assert game["actual_points"] == 27 and game["line"] == 22.5
+    assert (game["player_name"], game["bookmaker"]) == ("Ann Archer", "draftkings")
+    assert game["tipoff_utc"] == "2024-01-11T00:30:00Z" and game["team"] == "T1" and game["opponent"] == "T2"
+    assert game["recommended_system"] == "zone_matchup"
+    assert [s["system"] for s in game["systems"] if s["recommended"]] == ["zone_matchup"]
+    assert all(s["confidence"] == 0.6 and s["predicted_points"] is not None for s in game["systems"])
     zm = next(s for s in game["systems"] if s["system"] == "zone_matchup")
     assert zm["result"] == "WIN" and zm["profit"] == pytest.approx(1.2)
     card = {r["system"]: r for r in d1["results"]}
@@ -108,6 +139,18 @@ def test_date_documents_hold_predictions_and_results_once_graded():
     d2 = docs["dates/2024-01-12.json"]  # predicted, not graded yet
     assert len(d2["predictions"]) == 2 and d2["results"] is None
     assert all(s["result"] is None for g in d2["predictions"] for s in g["systems"])
+
+
+def test_a_document_that_drifts_from_its_schema_is_caught():
+    docs = exported(export_dates, [D1], graded_dates=[D1])
+    doc = docs["dates/2024-01-10.json"]
+    del doc["predictions"][0]["player_name"]
+    with pytest.raises(jsonschema.ValidationError, match="player_name"):
+        validate("dates/2024-01-10.json", doc)
+    doc = exported(export_dates, [D1], graded_dates=[D1])["dates/2024-01-10.json"]
+    doc["predictions"][0]["systems"][0]["recommendation"] = "MAYBE"
+    with pytest.raises(jsonschema.ValidationError, match="MAYBE"):
+        validate("dates/2024-01-10.json", doc)
 
 
 def test_player_documents_are_one_per_player_game():
@@ -119,6 +162,7 @@ def test_player_documents_are_one_per_player_game():
     }
     b = docs["players/B/2024-01-12.json"]
     assert b["actual_points"] == 7 and b["season"] == "2023-24"
+    assert b["player_name"] == "Bo Baker" and b["bookmaker"] is None and b["tipoff_utc"] == "2024-01-13T01:00:00Z"
     assert [s["result"] for s in b["systems"]] == ["LOSS", "LOSS"]
 
 
@@ -164,9 +208,24 @@ def build_catalog() -> Catalog:
         "ml_feature_store", Phase.PRECOMPUTE, keys=("game_id", "player_id"),
         build=source(LEAGUE.feature_store), inputs=(Input("games", 0),),
     )
+    fs = LEAGUE.feature_store
+    who = pa.table(
+        {
+            "game_id": fs["game_id"],
+            "player_id": fs["player_id"],
+            "game_date": fs["game_date"],
+            "player_name": pa.array([f"Player {p}" for p in fs["player_id"].to_pylist()]),
+            "tipoff_utc": pc.cast(fs["game_date"], pa.timestamp("s")),
+            "line_bookmaker": pa.array([None if x is None else "draftkings" for x in fs["line"].to_pylist()], pa.string()),
+        }
+    )
+    context = TableSpec(
+        documents.CONTEXT, Phase.ANALYTICS, keys=("game_id", "player_id"),
+        build=source(who), inputs=(Input("games", 0),),
+    )
     return Catalog(
         [
-            games, summary, store, player_prop_predictions.SPEC, prediction_accuracy.SPEC,
+            games, summary, store, context, player_prop_predictions.SPEC, prediction_accuracy.SPEC,
             export_dates.SPEC, export_players.SPEC, export_seasons.SPEC,
         ],
         schedule="games",
@@ -193,6 +252,10 @@ def test_the_executor_predicts_grades_and_exports_every_date(tmp_path: Path):
             assert doc["results"] and doc["predictions"]
         last = json.loads((home.exports / "seasons" / "2023-24" / f"{days[-1]}.json").read_text())
         assert last["graded_dates"] == len(days)
+        written = sorted(home.exports.rglob("*.json"))
+        assert {p.relative_to(home.exports).parts[0] for p in written} == set(documents.KINDS)
+        for path in written:
+            validate(path.relative_to(home.exports).as_posix(), json.loads(path.read_text()))
         players = list((home.exports / "players").glob("*/*.json"))
         preds = wh.execute(wh.table("player_prop_predictions"))
         assert len(players) == len(set(zip(preds["game_id"].to_pylist(), preds["player_id"].to_pylist(), strict=True)))

@@ -10,6 +10,7 @@ import duckdb
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from tests.resources import synthetic
 
@@ -67,9 +68,47 @@ def test_profit_wins_losses_pushes_and_passes():
     assert np.nansum(p) / bets.sum() == pytest.approx((1.5 - 1 + 0.8 - 1 + 0) / 5)  # ROI
 
 
-def test_recommend_respects_threshold_and_passes_without_line():
-    rec = betting.recommend(np.array([25.0, 20.0, 22.0, 30.0]), np.array([23.0, 22.0, 22.5, np.nan]), 1.5)
-    assert rec.tolist() == ["OVER", "UNDER", "PASS", "PASS"]
+def test_recommend_respects_threshold_and_says_no_line_without_one():
+    rec = betting.recommend(
+        np.array([25.0, 20.0, 22.0, 30.0, np.nan]), np.array([23.0, 22.0, 22.5, np.nan, 20.5]), 1.5
+    )
+    assert rec.tolist() == ["OVER", "UNDER", "PASS", "NO_LINE", "PASS"]
+
+
+def test_over_probability_is_half_on_the_line_and_follows_the_edge():
+    over = betting.over_probability(np.array([20.0, 24.0, 16.0, 20.0]), np.array([20.0, 20.0, 20.0, np.nan]), 4.0)
+    assert over[0] == pytest.approx(0.5)
+    assert over[1] == pytest.approx(0.8413, abs=1e-4) and over[2] == pytest.approx(1 - over[1])
+    assert math.isnan(over[3])
+
+
+def test_the_over_probability_learns_from_the_holdout_how_little_an_edge_is_worth():
+    rng = np.random.default_rng(4)
+    n = 4000
+    line = rng.normal(15, 5, n).round() + 0.5
+    truth = line + rng.normal(0, 0.5, n)  # the market is nearly right
+    pred = truth + rng.normal(0, 3, n)  # the model is noisy: its edges are mostly noise
+    actual = truth + rng.normal(0, 5, n)
+    ex = from_arrow_like(pred, actual, line)
+    cal = bundle._calibrate(pred, ex)
+    assert cal.over_intercept is not None and cal.over_slope is not None
+    raw = betting.over_probability(pred, line, cal.spread(pred))
+    fitted = cal.over(pred, line)
+    went_over = (actual > line).astype(float)
+    brier = lambda p: float(np.mean((p - went_over) ** 2))  # noqa: E731
+    assert brier(fitted) < brier(raw)
+    assert np.ptp(fitted) < np.ptp(raw)  # pulled towards a coin flip
+
+
+def from_arrow_like(pred: np.ndarray, actual: np.ndarray, line: np.ndarray):
+    """Holdout examples with only the columns calibration reads."""
+    from fullcourt.models.examples import Examples
+
+    n = len(pred)
+    return Examples(
+        features=(), X=np.empty((n, 0)), line=line, over_price=np.full(n, -110.0),
+        under_price=np.full(n, -110.0), game_date=np.full(n, np.datetime64("2024-01-01")), y=actual,
+    )
 
 
 def test_confidence_is_half_on_the_line_and_grows_with_the_edge():
@@ -194,53 +233,103 @@ def test_a_store_of_another_feature_version_is_refused(league):
 
 
 def accuracy_rows() -> pa.Table:
-    # two player-games; actual 20 (line 18.5) and 10 (line 10.0: a push for any bet)
+    # three player-games: G1 actual 20 (line 18.5), G2 actual 10 (line 10.0: a push for
+    # any bet), G3 actual 8 without a line by a player with only two earlier games
     rows = [
-        # system, game, predicted, recommendation, result, profit
-        ("moving_average", "G1", 17.0, "UNDER", "LOSS", -1.0),
-        ("moving_average", "G2", 14.0, "OVER", "PUSH", 0.0),
-        ("gradient_boosting", "G1", 21.0, "OVER", "WIN", 1.5),
-        ("gradient_boosting", "G2", 10.5, "PASS", "NO_BET", None),
+        # system, game, predicted, recommendation, result, profit, over-probability
+        ("moving_average", "G1", 17.0, "UNDER", "LOSS", -1.0, 0.4),
+        ("moving_average", "G2", 14.0, "OVER", "PUSH", 0.0, 0.8),
+        ("moving_average", "G3", 6.0, "NO_LINE", "NO_BET", None, None),
+        ("gradient_boosting", "G1", 21.0, "OVER", "WIN", 1.5, 0.7),
+        ("gradient_boosting", "G2", 10.5, "PASS", "NO_BET", None, 0.52),
+        ("gradient_boosting", "G3", 9.0, "NO_LINE", "NO_BET", None, None),
     ]
-    actual = {"G1": 20.0, "G2": 10.0}
-    line = {"G1": 18.5, "G2": 10.0}
+    actual = {"G1": 20.0, "G2": 10.0, "G3": 8.0}
+    line = {"G1": 18.5, "G2": 10.0, "G3": None}
+    day = {"G1": date(2024, 11, 2), "G2": date(2024, 12, 3), "G3": date(2024, 12, 3)}
     return pa.table(
         {
             "game_id": [r[1] for r in rows],
-            "player_id": ["P1"] * 4,
-            "season": ["2024-25"] * 4,
-            "season_type": ["regular"] * 4,
+            "player_id": ["P2" if r[1] == "G3" else "P1" for r in rows],
+            "game_date": [day[r[1]] for r in rows],
+            "season": ["2024-25"] * len(rows),
+            "season_type": ["regular"] * len(rows),
             "system": [r[0] for r in rows],
             "predicted_points": [r[2] for r in rows],
+            "line": pa.array([line[r[1]] for r in rows], pa.float64()),
             "recommendation": [r[3] for r in rows],
+            "over_probability": pa.array([r[6] for r in rows], pa.float64()),
             "result": [r[4] for r in rows],
             "profit": pa.array([r[5] for r in rows], pa.float64()),
             "actual_points": [actual[r[1]] for r in rows],
             "abs_error": [abs(r[2] - actual[r[1]]) for r in rows],
-            "line_error": [abs(line[r[1]] - actual[r[1]]) for r in rows],
+            "line_error": pa.array(
+                [None if line[r[1]] is None else abs(line[r[1]] - actual[r[1]]) for r in rows], pa.float64()
+            ),
         }
     )
 
 
-def test_grade_report_numbers_and_shape():
+def store_rows() -> pa.Table:
+    """Earlier games this season and season-to-date average of the three player-games."""
+    return pa.table(
+        {
+            "game_id": ["G1", "G2", "G3"],
+            "player_id": ["P1", "P1", "P2"],
+            "games_played_season": [9, 14, 2],
+            "pts_avg_season": [18.0, 13.0, 4.0],
+        }
+    )
+
+
+def graded_tables() -> tuple[ibis.BaseBackend, dict]:
     con = ibis.duckdb.connect()
     con.create_table("prediction_accuracy", accuracy_rows())
+    con.create_table("ml_feature_store", store_rows())
+    return con, {n: con.table(n) for n in ("prediction_accuracy", "ml_feature_store")}
+
+
+def test_grade_report_all_and_lined_populations():
+    con, tables = graded_tables()
     oracle = pa.table({"game_id": ["G1", "G2"], "player_id": ["P1", "P1"], "expected_points": [19.0, 11.0]})
-    r = report.grade_report(con.to_pyarrow, {"prediction_accuracy": con.table("prediction_accuracy")}, "2024-25", oracle)
-    assert [s["system"] for s in r["systems"]] == ["gradient_boosting", "moving_average"]  # by MAE
-    gb, ma = r["systems"]
-    assert gb["mae"] == pytest.approx(0.75) and gb["bets"] == 1 and gb["hit_rate"] == 1.0 and gb["roi"] == 1.5
-    assert ma["mae"] == pytest.approx(3.5) and ma["bets"] == 2 and ma["hit_rate"] == 0.0
-    assert ma["roi"] == pytest.approx(-0.5)  # a loss and a push over two bets
-    assert r["line_mae"] == pytest.approx(0.75)  # each player-game counted once
-    assert r["baseline_mae"] == ma["mae"]
-    assert r["oracle_mae"] == pytest.approx(1.0)
-    assert set(r) >= {"season", "systems", "line_mae", "baseline_mae", "oracle_mae"}
+    r = report.grade_report(con.to_pyarrow, tables, "2024-25", oracle)
+    every, lined = r["all"], r["lined"]
+    # G3's player has two earlier games: below the default five, so left out of both
+    assert r["min_prior_games"] == 5 and every["player_games"] == 2 and lined["player_games"] == 2
+    assert [s["system"] for s in every["systems"]] == ["gradient_boosting", "moving_average"]  # by MAE
+    gb, ma = every["systems"]
+    assert gb["mae"] == pytest.approx(0.75) and ma["mae"] == pytest.approx(3.5)
+    assert every["baseline_mae"] == pytest.approx(2.5)  # |18-20| and |13-10|
+    assert every["oracle_mae"] == pytest.approx(1.0) and every["best"] == "gradient_boosting"
+    lgb, lma = lined["systems"]
+    assert lgb["bets"] == 1 and lgb["hit_rate"] == 1.0 and lgb["roi"] == 1.5
+    assert lma["bets"] == 2 and lma["hit_rate"] == 0.0 and lma["roi"] == pytest.approx(-0.5)
+    assert lined["line_mae"] == pytest.approx(0.75)  # each player-game counted once
+    # the push (G2) is neither over nor under: only G1 (went over) is scored
+    assert lgb["brier"] == pytest.approx(0.09) and lma["brier"] == pytest.approx(0.36)
+    assert lgb["reliability"] == [{"bin": "0.7-0.8", "n": 1, "mean_probability": 0.7, "observed_over": 1.0}]
+    months = {m["month"]: m for m in every["months"]}
+    assert set(months) == {"2024-11", "2024-12"} and months["2024-12"]["player_games"] == 1
+    assert [e["season_type"] for e in every["season_types"]] == ["regular"]
     json.dumps(r)
     text = report.render(r)
-    assert "gradient_boosting" in text and "closing line" in text and "oracle" in text
-    none = report.grade_report(con.to_pyarrow, {"prediction_accuracy": con.table("prediction_accuracy")}, "2019-20", None)
-    assert none["systems"] == [] and none["oracle_mae"] is None and none["line_mae"] is None
+    assert "season-to-date avg" in text and "closing line" in text and "oracle" in text and "Brier" in text
+
+
+def test_grade_report_min_prior_games_widens_the_all_population_only_by_line_free_games():
+    con, tables = graded_tables()
+    r = report.grade_report(con.to_pyarrow, tables, "2024-25", None, min_prior_games=0)
+    assert r["all"]["player_games"] == 3 and r["lined"]["player_games"] == 2
+    ma = next(s for s in r["all"]["systems"] if s["system"] == "moving_average")
+    assert ma["mae"] == pytest.approx((3 + 4 + 2) / 3)
+    assert r["all"]["oracle_mae"] is None and "oracle" not in report.render(r)
+
+
+def test_grade_report_of_a_season_without_grades():
+    con, tables = graded_tables()
+    none = report.grade_report(con.to_pyarrow, tables, "2019-20", None)
+    assert none["all"]["systems"] == [] and none["all"]["oracle_mae"] is None
+    assert none["lined"]["line_mae"] is None
     assert "no graded predictions" in report.render(none)
 
 
@@ -267,3 +356,33 @@ def test_a_later_cutoff_calibrates_on_an_earlier_bundle_already_saved(league, tm
     fresh = registry.obtain_many(tmp_path / "fresh", ex, [nov, CUTOFF], "v1")
     assert later[nov].versions == first[nov].versions
     assert later[CUTOFF].versions == fresh[CUTOFF].versions
+
+
+def test_a_frozen_model_predicts_a_whole_later_season_from_what_it_knew_then(tmp_path):
+    from fullcourt.models import evaluation
+
+    lg = synthetic.make_league(seasons=(2022, 2023), teams=6, roster=8, game_days=30, seed=5)
+    con = ibis.duckdb.connect()
+    con.create_table("ml_feature_store", lg.feature_store)
+    con.create_table("player_game_summary", lg.summary)
+    inputs = {n: con.table(n) for n in ("ml_feature_store", "player_game_summary")}
+    through = date(2023, 6, 30)
+    f = evaluation.frozen(con.to_pyarrow, inputs, "2023-24", through, min_prior_games=5)
+    labelled = lg.summary.filter((pc.field("played")) & (pc.field("game_date") <= pa.scalar(through)))
+    assert f["train_rows"] == labelled.num_rows and f["train_through"] == "2023-06-30"
+    fs = lg.feature_store
+    season = fs.filter(pc.and_(pc.equal(fs["season"], "2023-24"), pc.greater_equal(fs["games_played_season"], 5)))
+    played = lg.summary.filter(pc.field("played"))
+    keys = set(zip(played["game_id"].to_pylist(), played["player_id"].to_pylist(), strict=True))
+    expected = sum((g, p) in keys for g, p in zip(season["game_id"].to_pylist(), season["player_id"].to_pylist(), strict=True))
+    assert f["player_games"] == expected > 0
+    by = {s["system"]: s for s in f["systems"]}
+    assert set(by) == set(bundle.SYSTEMS)
+    assert all(s["mae"] is not None and s["lined_mae"] is not None for s in f["systems"])
+    assert by["gradient_boosting"]["bets"] > 0 and 0 <= by["gradient_boosting"]["hit_rate"] <= 1
+    assert f["lined_player_games"] < f["player_games"] and f["line_mae"] is not None
+    # the freeze date is what the model knows: a later one trains on more and predicts differently
+    later = evaluation.frozen(con.to_pyarrow, inputs, "2023-24", date(2023, 11, 30), min_prior_games=5)
+    assert later["train_rows"] > f["train_rows"]
+    assert later["systems"] != f["systems"]
+    assert not any(tmp_path.iterdir())  # nothing is left behind

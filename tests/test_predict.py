@@ -102,8 +102,24 @@ def test_a_rebuild_is_identical_and_reuses_the_model_files(league, tmp_path):
     row = first.filter(pc.equal(first["system"], "gradient_boosting")).slice(0, 1).to_pylist()[0]
     assert row["train_end"] < date(row["game_date"].year, row["game_date"].month, 1)
     assert row["model_version"].startswith("gradient_boosting-")
-    bets = first.filter(pc.not_equal(first["recommendation"], "PASS"))
+    bets = first.filter(pc.is_in(first["recommendation"], pa.array(["OVER", "UNDER"])))
     assert bets.num_rows > 0 and pc.all(pc.is_valid(bets["price"])).as_py()
+    # every expected player is predicted, line or not; NO_LINE exactly where none
+    store = league.feature_store.filter(pc.is_in(league.feature_store["game_date"], pa.array(days)))
+    assert first.num_rows == store.num_rows * len(bundle.SYSTEMS)
+    no_line = pc.is_null(first["line"])
+    assert 0 < pc.sum(no_line).as_py() < first.num_rows
+    assert first.filter(no_line).column("recommendation").unique().to_pylist() == ["NO_LINE"]
+    assert "NO_LINE" not in first.filter(pc.invert(no_line)).column("recommendation").to_pylist()
+    # one system is recommended per player-game, the same for the whole date
+    flagged = first.filter(first["recommended"])
+    assert flagged.num_rows == store.num_rows and len(flagged.column("system").unique()) == 1
+    lined = first.filter(pc.and_(pc.invert(no_line), pc.is_valid(first["predicted_points"])))
+    over = lined["over_probability"].to_numpy()
+    edge = lined["predicted_points"].to_numpy() - lined["line"].to_numpy()
+    assert over[edge > 2].mean() > 0.5 > over[edge < -2].mean()  # further over the line, likelier over
+    conf = lined["confidence"].to_numpy()
+    assert np.allclose(conf, np.where(edge >= 0, over, 1 - over), atol=1e-4)
 
 
 def test_first_dates_get_the_moving_average_and_a_reason_for_the_rest(league, tmp_path):
@@ -113,17 +129,30 @@ def test_first_dates_get_the_moving_average_and_a_reason_for_the_rest(league, tm
     rest = out.filter(pc.not_equal(out["system"], "moving_average"))
     assert ma.num_rows > 0 and ma["predicted_points"].null_count == 0
     assert rest["predicted_points"].null_count == rest.num_rows
-    assert set(rest.column("recommendation").to_pylist()) == {"PASS"}
+    lined = pc.is_valid(rest["line"])
+    assert set(rest.filter(lined).column("recommendation").to_pylist()) == {"PASS"}
+    assert set(rest.filter(pc.invert(lined)).column("recommendation").to_pylist()) == {"NO_LINE"}
     assert all("labelled player-games before 2022-10-01" in r for r in rest.column("reason").to_pylist())
 
 
-def test_a_date_without_lines_yields_no_rows(league, tmp_path):
+def test_a_date_without_lines_is_still_predicted_with_no_bet(league, tmp_path):
     d = dates_of(league.feature_store)[5]
     fs = league.feature_store
     on_d = pc.equal(fs["game_date"], pa.scalar(d)).to_numpy(zero_copy_only=False)
     line = fs.column("line").to_numpy(zero_copy_only=False).copy()
     line[on_d] = np.nan
     out = Warehouse(tmp_path, replace(fs, "line", line), league.summary).predict([d])
+    assert out.num_rows == int(on_d.sum()) * len(bundle.SYSTEMS)
+    assert set(out.column("recommendation").to_pylist()) == {"NO_LINE"}
+    assert out["confidence"].null_count == out.num_rows and out["price"].null_count == out.num_rows
+    ma = out.filter(pc.equal(out["system"], "moving_average"))
+    assert ma["predicted_points"].null_count == 0
+
+
+def test_a_date_without_expected_players_yields_no_rows(league, tmp_path):
+    d = dates_of(league.feature_store)[5]
+    fs = league.feature_store.filter(pc.not_equal(league.feature_store["game_date"], pa.scalar(d)))
+    out = Warehouse(tmp_path, fs, league.summary).predict([d])
     assert out.num_rows == 0
     assert "predicted_points" in out.schema.names
     assert not (tmp_path / "models").exists()  # nothing to predict, nothing trained
@@ -170,6 +199,8 @@ def test_grading_wins_losses_pushes_passes_and_voids():
             "train_start": [date(2023, 10, 1)] * n,
             "train_end": [date(2023, 12, 31)] * n,
             "reason": pa.array([None] * n, pa.string()),
+            "over_probability": [0.6] * n,
+            "recommended": [True] * n,
         }
     )
     summary = pa.table(

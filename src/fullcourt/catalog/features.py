@@ -6,7 +6,7 @@ store's refuses to predict rather than silently misaligning columns.
 
 from __future__ import annotations
 
-FEATURE_VERSION = "v1"
+FEATURE_VERSION = "v3"
 
 FEATURES: tuple[str, ...] = (
     # scoring form, earlier games only
@@ -47,6 +47,21 @@ FEATURES: tuple[str, ...] = (
     "fatigue_factor",
     "pace_factor",
     "usage_factor",
+    # recency: the last game and exponentially weighted form (v2)
+    "pts_last1",
+    "min_last1",
+    "pts_ewm10",
+    "min_ewm10",
+    # who is missing from the team, from its previous game (v2)
+    "team_regular_pts",
+    "team_missing_pts",
+    "team_missing_recent_pts",
+    "team_missing_recent_min",
+    "played_team_last_game",
+    # teammates reported out before tip-off, and the player's share of who is left (v3)
+    "team_out_pts",
+    "team_out_min",
+    "usage_share_available",
 )
 
 ZONES: tuple[str, ...] = (

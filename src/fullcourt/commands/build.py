@@ -137,7 +137,9 @@ def demo(
     ctx.invoke(status, ctx=ctx, season=None, as_json=as_json, watch=False, interval=3.0)
     last = names[-1]
     try:
-        ctx.invoke(grade_report, ctx=ctx, season=last, as_json=as_json)
+        ctx.invoke(
+            grade_report, ctx=ctx, season=last, as_json=as_json, min_prior_games=5, train_through=None
+        )
     except errors.FullcourtError as exc:
         err.print(f"[yellow]no grading report: {exc}[/]")
     exit_with(code)

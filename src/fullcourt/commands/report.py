@@ -189,23 +189,49 @@ def grade_report(
     ctx: typer.Context,
     season: str | None = SEASON,
     as_json: bool = JSON,
+    min_prior_games: int = typer.Option(
+        5, "--min-prior-games", min=0,
+        help="Only player-games with at least this many earlier games that season.",
+    ),
+    train_through: str | None = typer.Option(
+        None, "--train-through",
+        help="Also train one model on every game through this date (YYYY-MM-DD) and grade "
+        "its predictions of the season beside the walk-forward ones.",
+    ),
 ) -> None:
-    """MAE, hit rate, bets and ROI of every prediction system, against the line and the best possible."""
-    from fullcourt.models import report
+    """MAE of every prediction system on all player-games and on those with a line, with
+    bets, hit rate, ROI and calibration against the line, the season-to-date average and
+    the best possible."""
+    from fullcourt.models import evaluation, report
     from fullcourt.sources import registry
 
     state = state_of(ctx)
     name = selection.parse_seasons(season)[0] if season else None
+    frozen_at = selection.parse_date(train_through, "--train-through") if train_through else None
+    if frozen_at is not None and name is None:
+        raise errors.UsageError("--train-through needs --season: the season the frozen model predicts")
     with read_home(state) as rt, rt.reading() as wh:
         if not wh.has_table("prediction_accuracy"):
             raise errors.UsageError("nothing graded yet: run a backfill through phase 5B first")
         seasons = [name] if name else observe.read_calendar(wh, rt.catalog.schedule).seasons()
+        tables = {"prediction_accuracy": wh.table("prediction_accuracy")}
+        if wh.has_table("ml_feature_store"):
+            tables["ml_feature_store"] = wh.table("ml_feature_store")
         result = report.grade_report(
             wh.execute,
-            {"prediction_accuracy": wh.table("prediction_accuracy")},
+            tables,
             name,
             registry.oracle(state.home, seasons, state.settings) if seasons else None,
+            min_prior_games=min_prior_games,
         )
+        if frozen_at is not None:
+            assert name is not None
+            if frozen_at >= min(selection.select_dates(season=name)):
+                raise errors.UsageError(
+                    f"--train-through {frozen_at} must be before the season {name} it predicts"
+                )
+            inputs = {t: wh.table(t) for t in ("ml_feature_store", "player_game_summary")}
+            result["frozen"] = evaluation.frozen(wh.execute, inputs, name, frozen_at, min_prior_games)
     if as_json:
         print_json(result)
     else:

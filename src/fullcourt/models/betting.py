@@ -2,7 +2,8 @@
 
 The rule is the same for every system: OVER when the prediction clears the closing
 line by at least the system's edge threshold, UNDER when it falls short by as much,
-PASS otherwise and always when there is no line. A push (actual == line) neither wins
+PASS otherwise (and when the system has no prediction), NO_LINE when no book posted a
+line: the player is still predicted, there is just nothing to bet on. A push (actual == line) neither wins
 nor loses; the stake comes back. Prices are American odds; a missing price is taken
 at the standard -110 so that a bet is never graded at an invented better price.
 """
@@ -16,15 +17,19 @@ import numpy as np
 __all__ = [
     "DEFAULT_PRICE",
     "DEFAULT_THRESHOLD",
+    "NO_LINE",
+    "RECOMMENDATIONS",
     "THRESHOLD_GRID",
     "choose_threshold",
     "confidence",
+    "over_probability",
     "payout",
     "profit",
     "recommend",
 ]
 
-OVER, UNDER, PASS = "OVER", "UNDER", "PASS"
+OVER, UNDER, PASS, NO_LINE = "OVER", "UNDER", "PASS", "NO_LINE"
+RECOMMENDATIONS: tuple[str, ...] = (OVER, UNDER, PASS, NO_LINE)
 DEFAULT_PRICE = -110.0
 DEFAULT_THRESHOLD = 1.5
 THRESHOLD_GRID: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
@@ -33,7 +38,7 @@ MIN_CHOICE_BETS = 50
 
 
 def recommend(predicted: np.ndarray, line: np.ndarray, threshold: float) -> np.ndarray:
-    """OVER / UNDER / PASS per player-game; PASS wherever the line or prediction is missing."""
+    """OVER / UNDER / PASS per player-game; NO_LINE without a line, PASS without a prediction."""
     predicted = np.asarray(predicted, dtype=np.float64)
     line = np.asarray(line, dtype=np.float64)
     edge = predicted - line
@@ -41,6 +46,7 @@ def recommend(predicted: np.ndarray, line: np.ndarray, threshold: float) -> np.n
     with np.errstate(invalid="ignore"):
         out[edge >= threshold - 1e-9] = OVER
         out[edge <= -threshold + 1e-9] = UNDER
+    out[np.isnan(line)] = NO_LINE
     return out
 
 
@@ -54,6 +60,19 @@ def confidence(predicted: np.ndarray, line: np.ndarray, sigma: float) -> np.ndar
     z = edge / max(float(sigma), 1e-6) / math.sqrt(2.0)
     erf = np.vectorize(math.erf, otypes=[np.float64])
     return np.where(np.isnan(edge), np.nan, 0.5 * (1.0 + erf(np.nan_to_num(z))))
+
+
+def over_probability(predicted: np.ndarray, line: np.ndarray, sigma: np.ndarray | float) -> np.ndarray:
+    """Probability that the actual total goes over the line, under a normal error model
+    centred on the prediction with spread `sigma` (one value, or one per player-game).
+    NaN without a line or a prediction."""
+    predicted = np.asarray(predicted, dtype=np.float64)
+    line = np.asarray(line, dtype=np.float64)
+    s = np.maximum(np.broadcast_to(np.asarray(sigma, dtype=np.float64), predicted.shape), 1e-6)
+    z = (predicted - line) / s / math.sqrt(2.0)
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    p = 0.5 * (1.0 + erf(np.nan_to_num(z)))
+    return np.where(np.isnan(z), np.nan, p)
 
 
 def payout(price: np.ndarray | float) -> np.ndarray:

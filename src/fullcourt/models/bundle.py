@@ -22,6 +22,7 @@ prediction table carries that reason instead of a number.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,16 +72,44 @@ HOLDOUT_MONTHS = 2
 HOLDOUT_STRIDE = 2
 # Spread of a player's points around any prediction, used until a holdout measures it.
 DEFAULT_SIGMA = 6.0
+MIN_SPREAD = 1.0
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """What a holdout said about a system; defaults when there was no holdout."""
+    """What a holdout said about a system; defaults when there was no holdout.
+
+    `sigma` is the spread of the errors over the whole holdout; `spread_base` and
+    `spread_slope` make it grow with the predicted total (a 30-point scorer's night
+    varies more than a 6-point one's), which is what the over-probability uses.
+    """
 
     threshold: float = betting.DEFAULT_THRESHOLD
     sigma: float = DEFAULT_SIGMA
     holdout_mae: float | None = None
     holdout_rows: int = 0
+    spread_base: float | None = None
+    spread_slope: float = 0.0
+    # Logistic recalibration of the over-probability, P = 1 / (1 + exp(-(a + b z))) with
+    # z the edge in spreads; None until a holdout had enough lines to learn it.
+    over_intercept: float | None = None
+    over_slope: float | None = None
+
+    def over(self, predicted: np.ndarray, line: np.ndarray) -> np.ndarray:
+        """Probability of going over the line: the normal model around the prediction,
+        recalibrated on the holdout's lines when it had enough of them (a prediction
+        whose edges the market mostly already knows deserves less than the normal
+        model's confidence)."""
+        spread = self.spread(predicted)
+        if self.over_intercept is None or self.over_slope is None:
+            return betting.over_probability(predicted, line, spread)
+        z = (np.asarray(predicted, dtype=np.float64) - np.asarray(line, dtype=np.float64)) / spread
+        return 1.0 / (1.0 + np.exp(-(self.over_intercept + self.over_slope * z)))
+
+    def spread(self, predicted: np.ndarray) -> np.ndarray:
+        """The error spread expected around each prediction (never below 1 point)."""
+        base = self.sigma if self.spread_base is None else self.spread_base
+        return np.maximum(base + self.spread_slope * np.nan_to_num(predicted), MIN_SPREAD)
 
     def to_json(self) -> dict:
         return {
@@ -88,6 +117,10 @@ class Calibration:
             "sigma": self.sigma,
             "holdout_mae": self.holdout_mae,
             "holdout_rows": self.holdout_rows,
+            "spread_base": self.spread_base,
+            "spread_slope": self.spread_slope,
+            "over_intercept": self.over_intercept,
+            "over_slope": self.over_slope,
         }
 
 
@@ -129,6 +162,16 @@ class Bundle:
                     h.update(out[m].encode())
             out[name] = f"{name}-{self.cutoff:%Y%m}-{h.hexdigest()}"
         self.versions = out
+
+    def recommended(self) -> str:
+        """The system a reader should look at first: the lowest MAE on the bundle's
+        holdout, which only holds games before the cutoff (the moving average when
+        nothing was measured)."""
+        measured = [
+            (c.holdout_mae, name) for name, c in self.calibration.items()
+            if c.holdout_mae is not None and self.available(name)
+        ]
+        return min(measured)[1] if measured else "moving_average"
 
     def predict(self, ex: Examples) -> dict[str, np.ndarray]:
         """Predicted points per system; NaN throughout for an unavailable system."""
@@ -195,12 +238,54 @@ def _calibrate(pred: np.ndarray, ex: Examples) -> Calibration:
     ok = ~np.isnan(pred)
     resid = ex.y[ok] - pred[ok]
     threshold = betting.choose_threshold(pred, ex.y, ex.line, ex.over_price, ex.under_price)
+    base, slope = _spread_fit(pred[ok], resid)
+    spread = Calibration(spread_base=base, spread_slope=slope).spread(pred)
+    a, b = _over_fit((pred - ex.line) / spread, ex.y, ex.line)
     return Calibration(
+        over_intercept=a,
+        over_slope=b,
         threshold=float(threshold),
         sigma=round(float(np.std(resid)), 6) if len(resid) > 1 else DEFAULT_SIGMA,
         holdout_mae=round(float(np.mean(np.abs(resid))), 6) if len(resid) else None,
         holdout_rows=int(ok.sum()),
+        spread_base=base,
+        spread_slope=slope,
     )
+
+
+# Lined holdout games (pushes left out) needed before the over-probability is recalibrated.
+MIN_OVER_FIT = 300
+
+
+def _over_fit(z: np.ndarray, actual: np.ndarray, line: np.ndarray) -> tuple[float | None, float | None]:
+    """Logistic regression of "went over" on the edge `z`, by Newton's method (two
+    parameters, a lightly ridged Hessian so a separable holdout cannot diverge)."""
+    ok = ~np.isnan(z) & ~np.isnan(line) & ~np.isnan(actual) & (actual != line)
+    if ok.sum() < MIN_OVER_FIT:
+        return None, None
+    X = np.column_stack([np.ones(int(ok.sum())), z[ok]])
+    y = (actual[ok] > line[ok]).astype(np.float64)
+    w = np.zeros(2)
+    for _ in range(25):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        grad = X.T @ (y - p) - 1e-3 * w
+        hess = (X * (p * (1 - p))[:, None]).T @ X + 1e-3 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        w = w + step
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    return round(float(w[0]), 6), round(float(w[1]), 6)
+
+
+def _spread_fit(pred: np.ndarray, resid: np.ndarray) -> tuple[float | None, float]:
+    """The error spread as a straight line in the prediction, fitted to the absolute
+    holdout errors (scaled so that, for normal errors, it estimates the standard
+    deviation). None when the holdout is too small to say."""
+    if len(resid) < MIN_TRAIN_ROWS:
+        return None, 0.0
+    A = np.column_stack([np.ones(len(pred)), pred])
+    coef, *_ = np.linalg.lstsq(A, np.abs(resid) * math.sqrt(math.pi / 2.0), rcond=None)
+    return round(float(coef[0]), 6), round(float(max(coef[1], 0.0)), 6)
 
 
 def train(

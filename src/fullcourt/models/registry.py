@@ -59,6 +59,8 @@ def recipe(features: Sequence[str]) -> str:
             "holdout_stride": bundle_mod.HOLDOUT_STRIDE,
             "min_train_rows": bundle_mod.MIN_TRAIN_ROWS,
             "min_lined": ensemble_mod.MIN_LINED,
+            # what the holdout calibrates: spread growing with the total, logistic over-probability
+            "calibration": {"spread": "linear", "over": "logistic", "min_over_fit": bundle_mod.MIN_OVER_FIT},
         },
         sort_keys=True,
         default=str,

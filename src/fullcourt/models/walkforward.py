@@ -50,6 +50,8 @@ OUTPUT_SCHEMA = pa.schema(
         ("train_start", pa.date32()),
         ("train_end", pa.date32()),
         ("reason", pa.string()),
+        ("over_probability", pa.float64()),
+        ("recommended", pa.bool_()),
     ]
 )
 
@@ -67,16 +69,19 @@ def _rows(target: pa.Table, ex: Examples, b: Bundle) -> pa.Table:
     """One block of output rows per system for the player-games of one cutoff."""
     preds = b.predict(ex)
     n = len(ex)
+    chosen = b.recommended()
     blocks = []
     for name in SYSTEMS:
         pred = np.round(preds[name], 3)
         cal = b.calibration.get(name)
         if cal is None:  # unavailable: no number, a reason
-            rec = np.full(n, betting.PASS, dtype=object)
+            rec = np.where(np.isnan(ex.line), betting.NO_LINE, betting.PASS).astype(object)
             conf = np.full(n, np.nan)
+            over = np.full(n, np.nan)
         else:
             rec = betting.recommend(pred, ex.line, cal.threshold)
-            conf = np.round(betting.confidence(pred, ex.line, cal.sigma), 4)
+            over = np.round(cal.over(pred, ex.line), 4)
+            conf = np.where(pred >= ex.line, over, np.round(1.0 - over, 4))
         over_price = np.where(np.isnan(ex.over_price), betting.DEFAULT_PRICE, ex.over_price)
         under_price = np.where(np.isnan(ex.under_price), betting.DEFAULT_PRICE, ex.under_price)
         price = np.where(rec == betting.OVER, over_price, np.where(rec == betting.UNDER, under_price, np.nan))
@@ -93,6 +98,8 @@ def _rows(target: pa.Table, ex: Examples, b: Bundle) -> pa.Table:
             train_start=pa.array([b.train_start if version else None] * n, pa.date32()),
             train_end=pa.array([b.train_end if version else None] * n, pa.date32()),
             reason=pa.array([None if version else b.reason] * n, pa.string()),
+            over_probability=pa.array(over, pa.float64(), from_pandas=True),
+            recommended=pa.array([name == chosen] * n, pa.bool_()),
         )
         blocks.append(pa.table(cols).cast(OUTPUT_SCHEMA))
     return pa.concat_tables(blocks)

@@ -1,8 +1,10 @@
 """Phase 6: one JSON document per game date — every prediction, and results once graded.
 
-`exports/dates/<game_date>.json` holds each player-game with a line (team, opponent,
-line, actual points when known) and every system's prediction, bet, confidence, price
-and result, plus the date's scorecard per system. Predictions are due before tip-off,
+`exports/dates/<game_date>.json` holds every expected player-game (player name, team,
+opponent, tip-off, line and its book when there is one, the recommended system, actual
+points when known) and every system's prediction, bet, confidence, over-probability,
+price and result, plus the date's scorecard per system; `schemas/dates.schema.json`
+describes it. Predictions are due before tip-off,
 so the document exists for scheduled dates and is re-exported when grading arrives.
 """
 
@@ -32,9 +34,13 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
         {
             "game_id": games.game_id,
             "player_id": games.player_id,
+            "player_name": games.player_name,
+            "tipoff_utc": games.tipoff_utc,
             "team": games.team,
             "opponent": games.opponent,
             "line": games.line,
+            "bookmaker": games.bookmaker,
+            "recommended_system": games.recommended_system,
             "actual_points": games.actual_points,
             "systems": games.systems,
         }
@@ -68,7 +74,11 @@ SPEC = TableSpec(
     Phase.EXPORT,
     keys=("path",),
     build=build,
-    inputs=(Input("player_prop_predictions", 0), Input("prediction_accuracy", 0)),
+    inputs=(
+        Input("player_prop_predictions", 0),
+        Input("prediction_accuracy", 0),
+        Input(documents.CONTEXT, 0),
+    ),
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
     gates=(gates.Unique(),),

@@ -1,7 +1,9 @@
 """Phase 6: one JSON document per player-game, filed under the player.
 
-`exports/players/<player_id>/<game_date>.json` — the player's line, every system's
-prediction and, once graded, the actual points and bet results. Partitioned by the
+`exports/players/<player_id>/<game_date>.json` — the player's name, team, opponent and
+tip-off, his line and its book, every system's prediction (the recommended one
+flagged) and, once graded, the actual points and bet results
+(`schemas/players.schema.json`). Partitioned by the
 game's date, so a player's folder grows a file per game and each file depends only on
 its own date's partitions: rebuilding one date rewrites exactly its own files, never
 another date's.
@@ -28,6 +30,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
     payload = ibis.struct(
         {
             "player_id": games.player_id,
+            "player_name": games.player_name,
+            "tipoff_utc": games.tipoff_utc,
             "game_id": games.game_id,
             "game_date": games.game_date.cast("string"),
             "season": games.season,
@@ -35,6 +39,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
             "team": games.team,
             "opponent": games.opponent,
             "line": games.line,
+            "bookmaker": games.bookmaker,
+            "recommended_system": games.recommended_system,
             "actual_points": games.actual_points,
             "systems": games.systems,
         }
@@ -51,7 +57,11 @@ SPEC = TableSpec(
     Phase.EXPORT,
     keys=("path",),
     build=build,
-    inputs=(Input("player_prop_predictions", 0), Input("prediction_accuracy", 0)),
+    inputs=(
+        Input("player_prop_predictions", 0),
+        Input("prediction_accuracy", 0),
+        Input(documents.CONTEXT, 0),
+    ),
     expectation=Expectation.ANY,
     extra={"expects": "scheduled"},
     gates=(gates.Unique(),),

@@ -8,6 +8,12 @@ player-game is everything known about the player that afternoon.
 
 `games_played_season` counts games he played (DNPs excluded); a player without any has
 NULL averages, which the models treat as "no history" rather than as zero points.
+
+Recent form is also kept as the last game's points and minutes and as exponentially
+weighted means of the last ten games (half-life `HALF_LIFE_GAMES`): last night says
+more about tonight than a game a month ago, which plain windowed means cannot express.
+Who is missing from his team (`teammates`) rides along, since it is the same
+look-back over the same season's games.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from fullcourt.processors.analytics import sums
 from fullcourt.processors.analytics.conform import conform
 from fullcourt.processors.analytics.lookback import attach, latest_before
 from fullcourt.processors.analytics.rates import ratio
+from fullcourt.processors.precompute import teammates
 
 __all__ = ["COLUMNS", "SPEC", "build"]
 
@@ -37,12 +44,30 @@ FORM: tuple[str, ...] = (
     "starter_rate_last10", "usage_avg_last10", "usage_avg_season",
     "fga_avg_last10", "fg3a_avg_last10", "fta_avg_last10",
     "games_played_season", "last_played_date",
+    "pts_last1", "min_last1", "pts_ewm10", "min_ewm10",
 )
+# Half-life, in games, of the exponentially weighted means over the last EWM_GAMES games.
+HALF_LIFE_GAMES = 4.0
+EWM_GAMES = 10
 ZONE_COLUMNS: tuple[str, ...] = (*(f"zone_share_{z}" for z in ZONES), "opp_zone_matchup_factor")
 
 COLUMNS: tuple[str, ...] = (
     "game_id", "game_date", "season", "team", "opponent", "player_id", *FORM, *ZONE_COLUMNS,
+    *teammates.COLUMNS,
 )
+
+
+def _ewm(x: ir.NumericValue, order: ibis.Window) -> ir.FloatingValue:
+    """Exponentially weighted mean of `x` over the current and previous EWM_GAMES - 1
+    rows: a fixed sum of lagged values per row (no aggregation, so no summation order)."""
+    num = ibis.literal(0.0)
+    den = ibis.literal(0.0)
+    for k in range(EWM_GAMES):
+        w = 0.5 ** (k / HALF_LIFE_GAMES)
+        v = x.cast("float64") if k == 0 else x.lag(k).over(order).cast("float64")
+        num = num + ibis.ifelse(v.isnull(), 0.0, v * w)
+        den = den + ibis.ifelse(v.isnull(), 0.0, w)
+    return ibis.ifelse(den > 0, num / den, ibis.null("float64"))
 
 
 def _history(p: ir.Table) -> ir.Table:
@@ -54,6 +79,7 @@ def _history(p: ir.Table) -> ir.Table:
 
     season = ibis.window(group_by=by, order_by="game_date", rows=(None, 0))
     w5, w10, w20 = last(5), last(10), last(20)
+    order = ibis.window(group_by=by, order_by="game_date")
     # exact sums: a float mean over a window depends on the shape of the partition,
     # which differs between a season built at once and one built month by month
     return p.select(
@@ -77,6 +103,10 @@ def _history(p: ir.Table) -> ir.Table:
         fta_avg_last10=sums.mean(p.fta).over(w10),
         games_played_season=p.game_id.count().over(season),
         last_played_date=p.game_date,
+        pts_last1=p.points.cast("float64"),
+        min_last1=p.minutes_played.cast("float64"),
+        pts_ewm10=_ewm(p.points, order),
+        min_ewm10=_ewm(p.minutes_played, order),
     )
 
 
@@ -94,6 +124,7 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[dt.date]) -> ir.Table:
     z = inputs["player_shot_zone_analysis"]
     z = z.filter(z.game_date.isin(days)).select("game_id", "player_id", *ZONE_COLUMNS)
     rows = attach(rows, z, ["game_id", "player_id"])
+    rows = attach(rows, teammates.absences(p, targets), ["game_id", "player_id"])
     return conform(rows.select(*COLUMNS))
 
 

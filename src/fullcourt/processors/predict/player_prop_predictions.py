@@ -1,4 +1,4 @@
-"""Phase 5: every prediction system's points, bet and confidence for every player-game with a line.
+"""Phase 5: every prediction system's points, bet and confidence for every expected player-game.
 
 Walk-forward and point-in-time: a date is predicted by models trained only on games
 before the first day of its month (`models.walkforward`). Model training is numpy and
@@ -7,9 +7,15 @@ the batch needs, one query fetches the player-games to predict, whatever the num
 dates. Model files and their metadata go to the home's `models/` folder and are reused
 when a date is rebuilt on the same training data.
 
-A date without any closing line yields zero rows (the planner records it `no_data`,
-"built, no rows"); a date before any model can be trained still gets the moving
-average, and every other system PASSes with the reason in `reason` — never a zero.
+Every player the feature store expects in a game is predicted, whether or not a book
+posted a line for him: a website shows the whole roster, and grading all of them is
+what says how good the models are. Without a line the recommendation is NO_LINE (and
+there is no confidence or over-probability); with one it is OVER, UNDER or PASS. Each
+row also carries the probability of going over the line and whether its system is the
+one recommended for the date (the best on the bundle's holdout). A date with no
+expected players yields zero rows (the planner records it `no_data`, "built, no rows");
+a date before any model can be trained still gets the moving average, and every other
+system PASSes with the reason in `reason` — never a zero.
 A store whose feature list or version differs from the models' fails the partition
 with a `ModelError` naming the difference.
 """
@@ -28,7 +34,7 @@ from fullcourt.catalog import gates
 from fullcourt.catalog.context import BuildContext
 from fullcourt.catalog.spec import Expectation, Input, Phase, Step, TableSpec
 from fullcourt.errors import ModelError
-from fullcourt.models import walkforward
+from fullcourt.models import betting, walkforward
 from fullcourt.models.bundle import SYSTEMS
 
 __all__ = ["SPEC", "build"]
@@ -64,10 +70,12 @@ def training_rows(inputs: Mapping[str, ir.Table], before: date) -> ir.Table:
 
 
 def target_rows(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
-    """The player-games of `dates` that have a closing line (a NaN line is no line)."""
+    """Every expected player-game of `dates`, with its closing line where there is one
+    (a NaN line is no line)."""
     store = inputs[STORE]
-    s = store.filter(store.game_date.isin(list(dates)) & store.line.notnull() & ~store.line.isnan())
-    return s.select(*walkforward.IDENTITY, *catalog_features.FEATURES, *MARKET)
+    s = store.filter(store.game_date.isin(list(dates)))
+    line = ibis.ifelse(s.line.isnan(), ibis.null("float64"), s.line.cast("float64"))
+    return s.select(*walkforward.IDENTITY, *catalog_features.FEATURES, *MARKET).mutate(line=line)
 
 
 def build(inputs: Mapping[str, ir.Table], dates: Sequence[date], ctx: BuildContext) -> ir.Table:
@@ -100,22 +108,28 @@ SPEC = TableSpec(
     gates=(
         gates.Unique(),
         gates.Check(
-            "recommendation is OVER, UNDER or PASS",
-            lambda t: t.recommendation.isin(["OVER", "UNDER", "PASS"]),
+            "recommendation is OVER, UNDER, PASS or NO_LINE",
+            lambda t: t.recommendation.isin(list(betting.RECOMMENDATIONS)),
+        ),
+        gates.Check(
+            "NO_LINE exactly where there is no line",
+            lambda t: (t.recommendation == "NO_LINE") == t.line.isnull(),
         ),
         gates.Check(
             "a missing prediction carries its reason and no bet",
             lambda t: t.predicted_points.notnull()
-            | (t.reason.notnull() & (t.recommendation == "PASS")),
+            | (t.reason.notnull() & t.recommendation.isin(["PASS", "NO_LINE"])),
         ),
+        gates.Range("over_probability", 0.0, 1.0),
         gates.NullRate(
             "predicted_points", 0.0, where=lambda t: t.system == "moving_average", label="baseline"
         ),
         gates.Range("predicted_points", 0, 120),
     ),
     description=(
-        f"Predicted points per player-game with a closing line by each system "
-        f"({', '.join(SYSTEMS)}), with OVER/UNDER/PASS, confidence, price taken and model "
-        f"version; walk-forward by month."
+        f"Predicted points per expected player-game by each system "
+        f"({', '.join(SYSTEMS)}), with OVER/UNDER/PASS (NO_LINE without a line), confidence, "
+        f"over-probability, price taken, model version and the recommended system; "
+        f"walk-forward by month."
     ),
 )

@@ -2,8 +2,9 @@
 
 One row per graded (player-game, system): actual points, absolute error, the bet's
 result and its profit in units of a 1-unit stake at the price taken. A push (actual
-equal to the line) returns the stake: result PUSH, profit 0. A PASS is NO_BET with no
-profit. A player who did not play has nothing to grade (books void such bets) and is
+equal to the line) returns the stake: result PUSH, profit 0. A PASS or NO_LINE is NO_BET
+with no profit, and a player-game without a line has no line error: it is graded on
+its points alone. A player who did not play has nothing to grade (books void such bets) and is
 left out; so is a prediction without a number (the reason stays in the prediction
 table). Pure Ibis, one expression for the whole batch of dates.
 """
@@ -76,6 +77,8 @@ def build(inputs: Mapping[str, ir.Table], dates: Sequence[date]) -> ir.Table:
         "confidence",
         "price",
         "model_version",
+        "over_probability",
+        "recommended",
         "actual_points",
         abs_error=(j.predicted_points - j.actual_points).abs(),
         line_error=(j.line - j.actual_points).abs(),
