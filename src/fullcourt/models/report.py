@@ -289,26 +289,24 @@ def render(report: Mapping[str, Any]) -> str:
         lines.append(f"best {top['system']} is {top['mae'] / lined['line_mae'] - 1:+.1%} against the line's MAE")
     lines.append("")
     lines.append("by month (MAE of the best system on all player-games, season-to-date avg)")
-    for m in a["months"]:
-        top = m["systems"][0] if m["systems"] else None
-        lines.append(
-            f"  {m['month']}  {m['player_games']:>6}  "
-            f"{(top['system'] if top else '-'):<20}{_fmt(top['mae'] if top else None, '{:.3f}'):>8}"
-            f"{_fmt(m['baseline_mae'], '{:.3f}'):>8}"
-        )
+    lines.extend(_best_of(f"{m['month']}  ", m) for m in a["months"])
     lines.append("by season type")
-    for e in a["season_types"]:
-        top = e["systems"][0] if e["systems"] else None
-        lines.append(
-            f"  {e['season_type']:<10}{e['player_games']:>6}  "
-            f"{(top['system'] if top else '-'):<20}{_fmt(top['mae'] if top else None, '{:.3f}'):>8}"
-            f"{_fmt(e['baseline_mae'], '{:.3f}'):>8}"
-        )
+    lines.extend(_best_of(f"{e['season_type']:<10}", e) for e in a["season_types"])
     lines.append("break-even hit rate at -110 is 52.4%")
     if report.get("frozen"):
         lines.append("")
         lines.extend(render_frozen(report["frozen"], a["systems"]))
     return "\n".join(lines)
+
+
+def _best_of(label: str, entry: dict) -> str:
+    """One breakdown line: its player-games, its best system's MAE, the baseline's."""
+    top = entry["systems"][0] if entry["systems"] else None
+    return (
+        f"  {label}{entry['player_games']:>6}  "
+        f"{(top['system'] if top else '-'):<20}{_fmt(top['mae'] if top else None, '{:.3f}'):>8}"
+        f"{_fmt(entry['baseline_mae'], '{:.3f}'):>8}"
+    )
 
 
 def render_frozen(f: Mapping[str, Any], walk_forward: list[Mapping[str, Any]] = ()) -> list[str]:
