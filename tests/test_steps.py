@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pytest
@@ -84,14 +83,32 @@ def test_a_build_that_breaks_its_contract_fails_when_the_catalog_loads(spec, wor
     assert str(caught.value).startswith(f"table {spec.name}:")
 
 
-def test_a_build_returning_the_wrong_kind_of_value_is_named_when_it_runs(tmp_path):
-    from fullcourt.catalog import steps
+def untyped(inputs, dates):  # no annotation: only the value it returns can be checked
+    return {"not": "a table"}
 
-    def untyped(inputs, dates):
-        return {"not": "a table"}
 
-    catalog(TableSpec("summary", Phase.ANALYTICS, ("game_id",), build=untyped, inputs=(Input("scrape.feed"),)))
-    with pytest.raises(errors.CatalogError, match=r"untyped returned dict, a transform step returns ibis Table"):
-        steps.check_result("summary", Step.TRANSFORM, untyped, untyped({}, []))
-    table = ibis.memtable({"game_date": [date(2024, 1, 1)]})
-    assert steps.check_result("summary", Step.TRANSFORM, untyped, table) is table
+def test_a_build_returning_the_wrong_kind_of_value_fails_its_partitions_naming_it(tmp_path):
+    from dataclasses import replace
+
+    from tests.resources import tiny_catalog as tiny
+
+    from fullcourt.config import Home
+    from fullcourt.engine.executor import Executor, Request
+    from fullcourt.engine.holders import new_holder
+    from fullcourt.engine.ledger import Ledger
+    from fullcourt.warehouse.duck import Warehouse
+
+    cat = Catalog([tiny.GAMES_SPEC, replace(tiny.SCORES_SPEC, build=untyped, gates=())], schedule="games")
+    home = Home(tmp_path / "home").ensure()
+    wh, ledger = Warehouse(home.warehouse_path), Ledger(home.ledger_path)
+    try:
+        ex = Executor(home, cat, wh, ledger, new_holder(), workers=1)
+        days = tuple(tiny.FIRST + timedelta(days=i) for i in range(3))
+        result = ex.execute("test", Request(("games", "scores"), days))
+        st = result.statuses[("scores", days[0])]
+        assert st.status == "failed"
+        assert "test_steps.untyped returned dict, a transform step returns ibis Table" in st.reason
+        assert result.statuses[("games", days[0])].status in ("complete", "no_data")
+    finally:
+        wh.close()
+        ledger.close()

@@ -276,23 +276,23 @@ class _Api:
         ended = [utc_naive(r["tipoff_utc"]) + self.game_length for r in rows if r["status"] == "final"]
         return self.respond(nbacom.schedule(rows, name, max(ended, default=_season_start(name))), hit)
 
-    def _game(self, game_id: str, now: datetime) -> tuple[SeasonIndex, Row] | None:
-        season = self.index.of_game(game_id)
-        if season is None:
-            return None
-        game = season.games[game_id]
-        return (season, game) if self.finished(game, now) else None
+    async def _game(self, request: Request, source: str, now: datetime) -> tuple[SeasonIndex, Row, Any] | Response:
+        """The finished game a per-game request names, with the faults its request drew
+        (as the provider does, a game not yet over is refused); else the response."""
+        season = self.index.of_game(request.path_params["game_id"])
+        game = season.games[request.path_params["game_id"]] if season is not None else None
+        if game is None or not self.finished(game, now):
+            return self.denied()
+        hit, failed = await self.request_faults(source, game["game_date"], now)
+        return failed if failed is not None else (season, game, hit)
 
     async def boxscore(self, request: Request) -> Response:
         now = self.now()
-        found = self._game(request.path_params["game_id"], now)
-        if found is None:
-            return self.denied()
-        season, game = found
+        found = await self._game(request, "nbac_gamebook", now)
+        if isinstance(found, Response):
+            return found
+        season, game, hit = found
         gid = game["game_id"]
-        hit, failed = await self.request_faults("nbac_gamebook", game["game_date"], now)
-        if failed is not None:
-            return failed
         players = self.corrected("nbac_gamebook_player_stats", season, season.gamebook.get(gid), [gid], now)
         teams = self.corrected("nbac_team_boxscore", season, season.team_box.get(gid), [gid], now)
         players = self.row_faults("nbac_gamebook", game["game_date"], players, hit, gid)
@@ -301,14 +301,11 @@ class _Api:
 
     async def play_by_play(self, request: Request) -> Response:
         now = self.now()
-        found = self._game(request.path_params["game_id"], now)
-        if found is None:
-            return self.denied()
-        season, game = found
+        found = await self._game(request, "bdb_pbp", now)
+        if isinstance(found, Response):
+            return found
+        season, game, hit = found
         gid = game["game_id"]
-        hit, failed = await self.request_faults("bdb_pbp", game["game_date"], now)
-        if failed is not None:
-            return failed
         rows = self.corrected("bdb_play_by_play", season, season.play_by_play.get(gid), [gid], now)
         rows = self.row_faults("bdb_pbp", game["game_date"], rows, hit, gid)
         return self.respond(nbacom.play_by_play(gid, rows, utc_naive(game["tipoff_utc"]) + self.game_length), hit)
