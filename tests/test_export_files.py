@@ -18,7 +18,7 @@ def _files(root: Path) -> dict[Path, tuple[int, int]]:
     return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*.json")}
 
 
-def test_a_rebuild_that_changes_nothing_leaves_every_export_file_alone(tmp_path: Path):
+def test_a_rebuild_that_changes_nothing_leaves_every_export_file_alone(tmp_path: Path, monkeypatch):
     home = Home(tmp_path / "home").ensure()
     catalog = build_catalog()
     wh, ledger = Warehouse(home.warehouse_path), Ledger(home.ledger_path)
@@ -33,7 +33,11 @@ def test_a_rebuild_that_changes_nothing_leaves_every_export_file_alone(tmp_path:
         tampered.write_text('{"edited": "by hand"}')
         tampered_stamp = _files(home.exports)[tampered]
 
+        reads: list[Path] = []
+        read_bytes = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda p: reads.append(p) or read_bytes(p))
         rebuilt = ex.execute("test", Request(exports, season, force=True))
+        monkeypatch.undo()
 
         assert rebuilt.written > 0 and rebuilt.failed == 0
         after = _files(home.exports)
@@ -42,6 +46,8 @@ def test_a_rebuild_that_changes_nothing_leaves_every_export_file_alone(tmp_path:
         assert '"edited"' not in tampered.read_text()
         untouched = {p: s for p, s in after.items() if p != tampered}
         assert untouched == {p: s for p, s in before.items() if p != tampered}
+        # the partitions' fingerprints did not change: sizes were checked, nothing read back
+        assert not [p for p in reads if home.exports in p.parents]
     finally:
         wh.close()
         ledger.close()

@@ -333,19 +333,40 @@ def test_grade_report_of_a_season_without_grades():
     assert "no graded predictions" in report.render(none)
 
 
-def test_a_blend_that_never_saw_a_line_does_not_guess_how_to_weigh_one():
-    from fullcourt.models.ensemble import Ensemble
+def test_a_blend_weighs_the_line_at_half_until_lined_games_say_otherwise():
+    from fullcourt.models.ensemble import PRIOR_LINE_WEIGHT, Ensemble
 
     rng = np.random.default_rng(3)
-    base = rng.normal(15, 4, size=(600, 2))
-    y = base.mean(axis=1) + rng.normal(0, 1, 600)
-    no_lines = np.full(600, np.nan)
-    aware = Ensemble("line_aware", ("a", "b"), True)
+    truth = rng.normal(15, 4, 3000)
+    base = truth[:, None] + rng.normal(0, 4, size=(3000, 2))  # two poor systems
+    y = truth + rng.normal(0, 1, 3000)
+    sharp = truth + rng.normal(0, 0.5, 3000)  # a line far better than either
     plain = Ensemble("ensemble", ("a", "b"), False)
-    aware.fit(base, no_lines, y)
-    plain.fit(base, no_lines, y)
-    lines = rng.normal(15, 4, 600)  # lines appear only at prediction time
-    assert np.allclose(aware.predict(base, lines), plain.predict(base, lines))
+    plain.fit(base, sharp, y)
+    never = Ensemble("line_aware", ("a", "b"), True)
+    never.fit(base, np.full(3000, np.nan), y)  # lines appear only at prediction time
+    assert never.line == PRIOR_LINE_WEIGHT
+    mixed = 0.5 * plain.predict(base, sharp) + 0.5 * sharp
+    assert np.allclose(never.predict(base, sharp), np.maximum(mixed, 0.0))
+    few, many = Ensemble("line_aware", ("a", "b"), True), Ensemble("line_aware", ("a", "b"), True)
+    few.fit(base[:20], sharp[:20], y[:20])
+    many.fit(base, sharp, y)
+    assert PRIOR_LINE_WEIGHT < few.line < many.line and many.line > 0.9
+    mae = lambda p: np.mean(np.abs(p - y))  # noqa: E731
+    assert mae(many.predict(base, sharp)) < min(mae(plain.predict(base, sharp)), mae(sharp))
+    assert np.allclose(many.predict(base, np.full(3000, np.nan)), plain.predict(base, sharp))
+
+
+def test_the_line_weight_minimises_absolute_error_not_squared():
+    from fullcourt.models.ensemble import PRIOR_LINED, line_weight
+
+    n = 100_000
+    forecast = np.zeros(n)
+    line = np.ones(n)
+    y = np.where(np.arange(n) % 10 < 7, 1.0, -20.0)  # mostly at the line, a few far below
+    w, rows = line_weight(forecast, line, y)
+    fitted = (w * (rows + PRIOR_LINED) - PRIOR_LINED * 0.5) / rows
+    assert rows == n and fitted == pytest.approx(1.0)  # least squares would say -5.3 -> 0
 
 
 def test_a_later_cutoff_calibrates_on_an_earlier_bundle_already_saved(league, tmp_path):

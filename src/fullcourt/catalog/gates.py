@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import ibis
 import ibis.expr.types as ir
 
 __all__ = [
@@ -33,7 +34,16 @@ class Gate:
 
     def measure(self, t: ir.Table, keys: Sequence[str], ctx: Mapping[str, ir.Table]) -> ir.Table:
         """Grouped expression with columns `game_date` and `value`, one row per date."""
-        raise NotImplementedError
+        value = self.per_date(t)
+        if value is None:
+            raise NotImplementedError
+        return t.group_by("game_date").aggregate(value=value)
+
+    def per_date(self, t: ir.Table) -> ir.FloatingScalar | None:
+        """The measure as one aggregate over a date's rows of `t`, for a gate that reads
+        each row on its own (None for one that groups or joins otherwise): the gates of a
+        table that do are measured together, in one grouped query."""
+        return None
 
     def failed(self, value: float) -> bool:
         raise NotImplementedError
@@ -74,12 +84,11 @@ class NullRate(Gate):
     def name(self) -> str:  # type: ignore[override]
         return f"null_rate:{self.column}" + (f":{self.label}" if self.label else "")
 
-    def measure(self, t, keys, ctx):
-        if self.where is not None:
-            t = t.filter(self.where(t))
-        return t.group_by("game_date").aggregate(
-            value=t[self.column].isnull().cast("float64").mean()
-        )
+    def per_date(self, t):
+        null = t[self.column].isnull().cast("float64")
+        if self.where is not None:  # the mean among matching rows: NULL (no measure) if none
+            null = ibis.ifelse(self.where(t).fill_null(False), null, ibis.null("float64"))
+        return null.mean()
 
     def failed(self, value):
         return value > self.max_rate + 1e-12 or value < self.min_rate - 1e-12
@@ -103,9 +112,9 @@ class Check(Gate):
     def name(self) -> str:  # type: ignore[override]
         return f"check:{self.label}"
 
-    def measure(self, t, keys, ctx):
+    def per_date(self, t):
         bad = (~self.predicate(t)).fill_null(False).cast("int64")
-        return t.group_by("game_date").aggregate(value=bad.sum().cast("float64"))
+        return bad.sum().cast("float64")
 
     def failed(self, value):
         return value > 0
@@ -124,10 +133,10 @@ class Range(Gate):
     def name(self) -> str:  # type: ignore[override]
         return f"range:{self.column}"
 
-    def measure(self, t, keys, ctx):
+    def per_date(self, t):
         c = t[self.column]
         bad = ((c < self.lo) | (c > self.hi)).fill_null(False).cast("int64")
-        return t.group_by("game_date").aggregate(value=bad.sum().cast("float64"))
+        return bad.sum().cast("float64")
 
     def failed(self, value):
         return value > 0

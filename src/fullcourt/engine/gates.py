@@ -1,7 +1,9 @@
 """Checking the gates a table declares (`catalog.gates`) on the dates just written.
 
-Set-based: one grouped query per gate gives one number per date, whatever the number of
-dates; a date whose number is out of bounds fails with a message naming the table, the
+Set-based: grouped queries give one number per gate and date, whatever the number of
+dates — one query for all the gates that read rows one by one (checks, ranges, NULL
+rates), one for each gate that groups or joins otherwise (unique keys, the schedule's
+games); a date whose number is out of bounds fails with a message naming the table, the
 date and the measured value.
 """
 
@@ -34,15 +36,20 @@ def evaluate(
     ctx: Mapping[str, ir.Table],
     execute: Callable[[ir.Table], list[dict]],
 ) -> list[GateFailure]:
-    """Measure every gate on `dates` of `t`: one query per gate, whatever the number of dates."""
+    """Measure every gate on `dates` of `t`, whatever the number of dates: the gates that
+    read rows one by one in one grouped query together, each other gate in its own."""
     t = t.filter(t.game_date.isin(list(dates)))
-    failures: list[GateFailure] = []
+    rowwise = {f"g{i}": (g, v) for i, g in enumerate(gates) if (v := g.per_date(t)) is not None}
+    measured: list[tuple[Gate, date, object]] = []
+    if rowwise:
+        rows = execute(t.group_by("game_date").aggregate(**{k: v for k, (_, v) in rowwise.items()}))
+        measured += [(g, row["game_date"], row[k]) for row in rows for k, (g, _) in rowwise.items()]
+    folded = {id(g) for g, _ in rowwise.values()}
     for gate in gates:
-        for row in execute(gate.measure(t, keys, ctx)):
-            value = row["value"]
-            if value is not None and gate.failed(float(value)):
-                failures.append(
-                    GateFailure(gate.name, row["game_date"], gate.describe(table, float(value)))
-                )
+        if id(gate) not in folded:
+            measured += [(gate, row["game_date"], row["value"]) for row in execute(gate.measure(t, keys, ctx))]
+    failures: list[GateFailure] = []
+    for gate, day, value in measured:
+        if value is not None and gate.failed(float(value)):
+            failures.append(GateFailure(gate.name, day, gate.describe(table, float(value))))
     return failures
-

@@ -12,6 +12,8 @@ Two blends are offered:
   tip-off, so this is legitimate pre-game information, but it is a different kind of
   system: its predictions lean towards the market and its edges are smaller. It is
   reported separately so that nobody mistakes the market's accuracy for the models'.
+  Its weight on the line starts at one half, the equal-weight combination, and moves
+  to what the lined holdout games show as they accumulate (`line_weight`).
 """
 
 from __future__ import annotations
@@ -45,8 +47,34 @@ def nnls(A: np.ndarray, y: np.ndarray, free: Sequence[int] = ()) -> np.ndarray:
     return coef
 
 
-# Holdout rows with a line needed before a blend may weigh the line.
-MIN_LINED = 200
+# How many lined holdout rows the prior weight of the line counts for: with fewer, the
+# blend stays near the prior; with many more, the holdout decides.
+PRIOR_LINED = 200
+# The line's weight before any line was seen: the equal-weight combination of two
+# forecasts, the classic default that fitted weights rarely beat out of sample.
+PRIOR_LINE_WEIGHT = 0.5
+
+
+def line_weight(forecast: np.ndarray, line: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+    """The weight `w` of the line in `(1 - w) * forecast + w * line` with the least
+    absolute error on the lined rows, shrunk towards `PRIOR_LINE_WEIGHT` by their number.
+
+    The grading is MAE, so the weight minimises absolute error, not squared: the
+    minimiser of `sum |r - w d|` (r = y - forecast, d = line - forecast) is the median of
+    r / d weighted by |d|, exact and free of iterations. Returns the weight and the rows.
+    """
+    ok = ~np.isnan(forecast) & ~np.isnan(line) & ~np.isnan(y)
+    d = (line - forecast)[ok]
+    r = (y - forecast)[ok]
+    keep = np.abs(d) > 1e-9  # where line and forecast agree, the weight changes nothing
+    n = int(np.count_nonzero(ok))
+    if not keep.any():
+        return PRIOR_LINE_WEIGHT, n
+    ratio, weight = r[keep] / d[keep], np.abs(d[keep])
+    order = np.argsort(ratio, kind="stable")
+    cum = np.cumsum(weight[order])
+    fitted = float(np.clip(ratio[order][np.searchsorted(cum, cum[-1] / 2.0)], 0.0, 1.0))
+    return (n * fitted + PRIOR_LINED * PRIOR_LINE_WEIGHT) / (n + PRIOR_LINED), n
 
 
 class Ensemble:
@@ -60,57 +88,53 @@ class Ensemble:
         members: Sequence[str],
         with_line: bool,
         weights: dict[str, float] | None = None,
-        fallback: dict[str, float] | None = None,
+        line: float | None = None,
+        lined_rows: int = 0,
     ):
         self.name = name
         self.members = tuple(members)
         self.with_line = with_line
-        # weights: member -> weight, plus "line" and "intercept"; fallback used when no line
+        # member -> weight, plus "intercept": the blend of the systems alone
         self.weights = weights or self.equal()
-        self.fallback = fallback or self.equal()
+        # the line's share where a line exists (line-aware blends only)
+        self.line = (PRIOR_LINE_WEIGHT if line is None else line) if with_line else 0.0
+        self.lined_rows = lined_rows
 
     def equal(self) -> dict[str, float]:
         w = {m: 1.0 / len(self.members) for m in self.members}
-        return {**w, "intercept": 0.0, "line": 0.0}
+        return {**w, "intercept": 0.0}
 
     def params(self):
         return {"members": list(self.members), "with_line": self.with_line}
 
-    def _fit(self, base: np.ndarray, line: np.ndarray | None, y: np.ndarray) -> dict[str, float]:
-        cols = [base] if line is None else [base, line[:, None]]
-        A = np.column_stack([*cols, np.ones(len(y))])
-        coef = nnls(A, y, free=(A.shape[1] - 1,))
-        out = {m: float(c) for m, c in zip(self.members, coef, strict=False)}
-        out["line"] = float(coef[len(self.members)]) if line is not None else 0.0
-        out["intercept"] = float(coef[-1])
-        return {k: round(v, 8) for k, v in out.items()}
-
     def fit(self, base: np.ndarray, line: np.ndarray, y: np.ndarray) -> None:
-        """`base` holds one column per member, holdout predictions in member order."""
+        """`base` holds one column per member, holdout predictions in member order.
+
+        The systems are blended by non-negative least squares; a line-aware blend then
+        weighs that blend against the closing line (`line_weight`), so the line's share
+        comes from how the two fared on the same lined games, never from a guess about
+        how far to trust a line the holdout had too few of.
+        """
         ok = ~np.isnan(base).any(axis=1) & ~np.isnan(y)
-        self.fallback = self._fit(base[ok], None, y[ok])
+        A = np.column_stack([base[ok], np.ones(int(ok.sum()))])
+        coef = nnls(A, y[ok], free=(A.shape[1] - 1,))
+        self.weights = {m: round(float(c), 8) for m, c in zip(self.members, coef, strict=False)}
+        self.weights["intercept"] = round(float(coef[-1]), 8)
         if self.with_line:
-            lined = ok & ~np.isnan(line)
-            if lined.sum() >= MIN_LINED:
-                self.weights = self._fit(base[lined], line[lined], y[lined])
-            else:
-                # Too few lines to learn how far to trust one (real data before the books'
-                # history starts): blend as the line-free ensemble rather than guess.
-                self.weights = {**self.fallback, "line": 0.0}
-        else:
-            self.weights = self.fallback
+            w, self.lined_rows = line_weight(self._blend(base), line, y)
+            self.line = round(w, 8)
+
+    def _blend(self, base: np.ndarray) -> np.ndarray:
+        out = np.full(base.shape[0], self.weights["intercept"])
+        for j, m in enumerate(self.members):
+            out = out + self.weights[m] * base[:, j]
+        return out
 
     def predict(self, base: np.ndarray, line: np.ndarray) -> np.ndarray:
-        def blend(w: dict[str, float]) -> np.ndarray:
-            out = np.full(base.shape[0], w["intercept"])
-            for j, m in enumerate(self.members):
-                out = out + w[m] * base[:, j]
-            return out
-
-        pred = blend(self.fallback)
+        pred = self._blend(base)
         if self.with_line:
             has = ~np.isnan(line)
-            pred = np.where(has, blend(self.weights) + self.weights["line"] * np.nan_to_num(line), pred)
+            pred = np.where(has, (1.0 - self.line) * pred + self.line * np.nan_to_num(line), pred)
         return np.maximum(pred, 0.0)
 
     def dumps(self) -> bytes:
@@ -119,11 +143,12 @@ class Ensemble:
                 "members": list(self.members),
                 "with_line": self.with_line,
                 "weights": self.weights,
-                "fallback": self.fallback,
+                "line": self.line,
+                "lined_rows": self.lined_rows,
             }
         )
 
     @classmethod
     def loads(cls, name: str, data: bytes) -> Ensemble:
         d = json.loads(data)
-        return cls(name, d["members"], d["with_line"], d["weights"], d["fallback"])
+        return cls(name, d["members"], d["with_line"], d["weights"], d["line"], d["lined_rows"])

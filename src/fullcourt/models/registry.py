@@ -58,7 +58,7 @@ def recipe(features: Sequence[str]) -> str:
             "holdout_months": bundle_mod.HOLDOUT_MONTHS,
             "holdout_stride": bundle_mod.HOLDOUT_STRIDE,
             "min_train_rows": bundle_mod.MIN_TRAIN_ROWS,
-            "min_lined": ensemble_mod.MIN_LINED,
+            "line_prior": [ensemble_mod.PRIOR_LINE_WEIGHT, ensemble_mod.PRIOR_LINED],
             # what the holdout calibrates: spread growing with the total, logistic over-probability
             "calibration": {"spread": "linear", "over": "logistic", "min_over_fit": bundle_mod.MIN_OVER_FIT},
         },
