@@ -69,6 +69,22 @@ def test_the_environment_wins_over_the_file(home, tmp_path):
     assert settings.load(home, environ=env_replay).sources.replay == Path("rel/dir")  # not the home's
 
 
+def test_the_warehouse_holds_duckdb_to_the_memory_the_settings_give(home):
+    from fullcourt import warehouse
+
+    def limit(environ):
+        wh = warehouse.open(home, settings.load(home, environ=environ))
+        try:
+            return wh.sql("SELECT current_setting('memory_limit')")[0][0]
+        finally:
+            wh.close()
+
+    assert limit({}) == "488.2 MiB"  # 512MB, not DuckDB's 80% of the machine
+    write(home, '[warehouse]\nmemory = "2GB"\n')
+    assert limit({}) == "1.8 GiB"
+    assert limit({"FULLCOURT_WAREHOUSE_MEMORY": "256MB"}) == "244.1 MiB"
+
+
 def test_scale_out_settings_default_to_duckdb_and_sqlite_and_anchor_to_the_home(home):
     got = settings.load(home, environ={})
     assert (got.warehouse.engine, got.warehouse.master, got.ledger) == ("duckdb", None, None)
@@ -100,6 +116,8 @@ def test_the_process_environment_is_the_default(home, monkeypatch):
         ("sources = 3\n", {}, "{file}: sources must be a table ([sources]), got an integer"),
         ('[warehouse]\nengine = "oracle"\n', {}, '{file}: warehouse.engine must be "duckdb" or "spark", got "oracle"'),
         ('[warehouse]\nmaster = "foo"\n', {}, "{file}: warehouse.master must be a Spark master"),
+        ('[warehouse]\nmemory = "lots"\n', {}, '{file}: warehouse.memory must be a size such as "512MB" or "4GB", got "lots"'),
+        ("", {"FULLCOURT_WAREHOUSE_MEMORY": "1 parsec"}, "environment FULLCOURT_WAREHOUSE_MEMORY: warehouse.memory must be a size"),
         ('ledger = "mysql://x"\n', {}, '{file}: ledger must be a file path or a postgresql:// URL, got "mysql://x"'),
         ("", {"FULLCOURT_WAREHOUSE_ENGINE": "dask"}, "environment FULLCOURT_WAREHOUSE_ENGINE: warehouse.engine must be"),
         ("[sources]\nrate = fast\n", {}, "{file}: line 2 (sources.rate) is not valid TOML"),

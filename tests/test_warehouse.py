@@ -60,3 +60,29 @@ def test_an_ibis_expression_with_in_memory_data_is_written(tmp_path):
     t = ibis.memtable(rows(100))
     assert wh.replace_partitions("t", DAYS[:3], t) == sum(1 for i in range(100) if i % 216 < 3)
     assert wh.has_table("t") and not any(n.startswith("ibis_") for n in wh.list_tables())
+
+
+def test_a_query_compiled_once_serves_every_batch_with_its_own_dates(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    start = date(2024, 1, 1)
+    wh.sql("CREATE TABLE t AS SELECT ?::DATE + i::INT AS game_date, i AS x FROM range(60) r(i)", [start])
+    t = wh.table("t")
+
+    def build(dates, reach):  # two date sets in one query, as a windowed input makes
+        days = t.filter(t.game_date.isin(dates))
+        back = t.filter(t.game_date.isin(reach)).aggregate(back=t.x.sum())
+        return days.cross_join(back).select("game_date", "x", "back").order_by("game_date")
+
+    batches = [
+        ([start + timedelta(days=d) for d in ds], [start + timedelta(days=d) for d in rs])
+        for ds, rs in (((5, 6), (1, 2, 3)), ((40,), (30, 31)), ((7, 8, 9), (7, 8, 9)), ((3,), ()))
+        if ds
+    ]
+    for dates, reach in batches:
+        expr = build(dates, reach or [start - timedelta(days=1)])
+        fresh = wh.con.to_pyarrow(expr).to_pylist()  # Ibis compiling this very expression
+        assert wh.execute(expr).to_pylist() == fresh
+        assert [r["game_date"] for r in fresh] == sorted(dates)
+    # one template for the two-set shape, one where both sets are the same set
+    assert len(wh._compiled) == 2
+    wh.close()

@@ -18,6 +18,7 @@ expects — never a traceback, never a value silently truncated or ignored:
     engine = "spark"                   # FULLCOURT_WAREHOUSE_ENGINE: duckdb (default) or spark
     master = "local[2]"                # FULLCOURT_SPARK_MASTER: any Spark master URL
     location = "/data/spark-warehouse" # FULLCOURT_WAREHOUSE_LOCATION; default <home>/spark-warehouse
+    memory = "2GB"                     # FULLCOURT_WAREHOUSE_MEMORY: DuckDB's memory (default 512MB)
 
 The environment wins over the file; a variable set to the empty string puts its key
 back to the default whatever the file says (that is how `fullcourt --source sim`
@@ -90,6 +91,7 @@ ENVIRONMENT: dict[str, str] = {
     "FULLCOURT_WAREHOUSE_ENGINE": "warehouse.engine",
     "FULLCOURT_SPARK_MASTER": "warehouse.master",
     "FULLCOURT_WAREHOUSE_LOCATION": "warehouse.location",
+    "FULLCOURT_WAREHOUSE_MEMORY": "warehouse.memory",
 }
 
 _MODEL = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
@@ -170,6 +172,13 @@ class WarehouseSettings(BaseModel):
         description='a Spark master such as "local[2]" or "spark://host:7077"',
     )
     location: Path | None = Field(None, description="a folder path string (Spark's tables)")
+    # DuckDB keeps pages it has read in memory up to its limit (by default 80% of the
+    # machine's): a rebuild then holds gigabytes it does not need. Past this limit DuckDB
+    # evicts pages and spills what a query holds to `warehouse.duckdb.tmp/`.
+    memory: StrictStr = Field(
+        "512MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description='a size such as "512MB" or "4GB"',
+    )
 
     @field_validator("location", mode="before")
     @classmethod

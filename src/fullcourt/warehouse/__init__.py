@@ -48,4 +48,4 @@ def open(  # noqa: A001 - `warehouse.open(home, settings)` reads as what it does
         )
     from fullcourt.warehouse import duck
 
-    return duck.Warehouse(home.warehouse_path, read_only=read_only, wait=wait)
+    return duck.Warehouse(home.warehouse_path, read_only=read_only, wait=wait, memory=chosen.memory)

@@ -10,6 +10,7 @@ query per table, whatever the number of dates.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.expr import operations as ops
 
 from fullcourt import errors
 from fullcourt.warehouse.facts import Facts
@@ -46,14 +48,17 @@ class Warehouse:
         read_only: bool = False,
         threads: int | None = None,
         wait: float = 0.0,
+        memory: str | None = None,
     ):
         self.path = Path(path)
         self.read_only = read_only
         self.threads = threads
+        self.memory = memory  # DuckDB's memory_limit, e.g. "512MB"; None: DuckDB's default
         self._lock = threading.Lock()
         self.query_seconds = 0.0
         self._generation = 0
         self._tables: dict[str, ir.Table] = {}
+        self._compiled: dict[object, str] = {}  # query template -> its SQL (`_compile`)
         self._token = next(_tokens)  # id(self) can be reused after a close; this cannot
         self._connect(wait)
 
@@ -78,6 +83,8 @@ class Warehouse:
                 time.sleep(0.2)
         if self.threads:
             self._raw.execute(f"SET threads = {int(self.threads)}")
+        if self.memory:
+            self._raw.execute(f"SET memory_limit = '{_size(self.memory)}'")
         self._generation += 1
         self._tables = {}
         self.suspended = False
@@ -117,7 +124,7 @@ class Warehouse:
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run an Ibis expression on a private cursor (safe from several threads)."""
         t0 = time.perf_counter()
-        sql = self.con.compile(expr)
+        sql = self._compile(expr)
         cur = self._cursor()
         self._register_memtables(cur, expr)
         out = cur.sql(sql).to_arrow_table()
@@ -182,7 +189,7 @@ class Warehouse:
             source = "SELECT * FROM _fc_incoming"
         else:
             self._register_memtables(cur, expr)
-            source = self.con.compile(expr)
+            source = self._compile(expr)
         staged = "_fc_stage"
         cur.execute(
             f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM ({source}) s "
@@ -266,15 +273,68 @@ class Warehouse:
             local[key] = cur
         return cur
 
-    def _register_memtables(self, cur: duckdb.DuckDBPyConnection, expr: ir.Table) -> None:
-        from ibis.expr import operations as ops
+    def _compile(self, expr: ir.Table) -> str:
+        """The SQL of `expr`, compiled once per shape of query rather than once per batch.
 
+        A processor's expression differs from one batch to the next only in the dates it
+        filters on (`game_date.isin(dates)`), yet compiling it is most of the time of a
+        small batch. So every set of date literals tested with IN is swapped for a
+        placeholder date, the SQL of that template is kept, and the batch's dates are
+        written into the kept SQL. Ibis nodes compare by structure, so the template is
+        its own key; a query whose dates appear in any other form simply compiles anew.
+        """
+        op = expr.op()
+        sets: dict[tuple, int] = {}
+        swap = {}
+        for node in op.find(ops.InValues):
+            options = node.options
+            if options and all(
+                isinstance(o, ops.Literal) and o.dtype.is_date() and o.value is not None for o in options
+            ):
+                values = tuple(sorted({o.value for o in options}))
+                i = sets.setdefault(values, len(sets))
+                if i >= len(_PLACEHOLDERS):
+                    return self.con.compile(expr)
+                swap[node] = (ops.Literal(_PLACEHOLDERS[i], dtype="date"),)
+        if not swap:
+            return self.con.compile(expr)
+
+        def placeholders(node, kwargs):  # rebuilt on the rewritten children, as Ibis requires
+            if node in swap:
+                args = kwargs or dict(zip(node.__argnames__, node.__args__, strict=True))
+                return node.__recreate__({**args, "options": swap[node]})
+            return node.__recreate__(kwargs) if kwargs else node
+
+        template = op.replace(placeholders)
+        with self._lock:
+            sql = self._compiled.get(template)
+        if sql is None:
+            sql = self.con.compile(template.to_expr())
+            if not all(_date_sql(_PLACEHOLDERS[i]) in sql for i in sets.values()):
+                return self.con.compile(expr)  # the placeholder was rendered unlike a literal
+            with self._lock:
+                if len(self._compiled) >= _COMPILED_KEPT:
+                    self._compiled.pop(next(iter(self._compiled)))
+                self._compiled[template] = sql
+        for values, i in sets.items():
+            sql = sql.replace(_date_sql(_PLACEHOLDERS[i]), ", ".join(map(_date_sql, values)))
+        return sql
+
+    def _register_memtables(self, cur: duckdb.DuckDBPyConnection, expr: ir.Table) -> None:
         for op in expr.op().find(ops.InMemoryTable):
             cur.register(op.name, op.data.to_pyarrow(op.schema))
 
 
 _local = threading.local()
 _tokens = itertools.count()
+# Dates no game is ever on, standing in for a query's date sets while it compiles.
+_PLACEHOLDERS = tuple(date(1, 1, day) for day in range(1, 29))
+_COMPILED_KEPT = 512  # templates kept per warehouse; the oldest goes first
+
+
+def _date_sql(d: date) -> str:
+    """A date as Ibis renders a date literal for DuckDB."""
+    return f"MAKE_DATE({d.year}, {d.month}, {d.day})"
 
 
 def _unusable(path: Path, exc: Exception) -> errors.FullcourtError:
@@ -288,6 +348,13 @@ def _unusable(path: Path, exc: Exception) -> errors.FullcourtError:
         f"warehouse {path} cannot be opened ({first}): move it aside and run `fullcourt heal`,"
         " which rebuilds it from the object store"
     )
+
+
+def _size(text: str) -> str:
+    """A memory size as DuckDB reads it, or ValueError: it is spliced into a SET."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
+        raise ValueError(f"not a memory size: {text!r}")
+    return text.strip()
 
 
 def _duck_type(t: str) -> str:

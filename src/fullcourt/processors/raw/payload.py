@@ -148,8 +148,14 @@ def dedupe(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mappi
 
 
 def to_table(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Rows as a table with exactly the columns and types of `RAW_SCHEMAS[table]`."""
+    """Rows as a table with exactly the columns and types of `RAW_SCHEMAS[table]`.
+
+    Arrow converts the rows itself (C++, not a Python list per column); the parser's
+    rows all have one shape, so the first one tells whether a column was forgotten."""
     schema = RAW_SCHEMAS[table]
-    return pa.table(
-        {c: pa.array([r[c] for r in rows], ARROW_TYPES[t]) for c, t in schema.items()}
-    )
+    if rows and (missing := [c for c in schema if c not in rows[0]]):
+        raise KeyError(f"{table} rows lack {missing}")
+    return pa.Table.from_pylist(list(rows), schema=_ARROW[table])
+
+
+_ARROW = {name: pa.schema([(c, ARROW_TYPES[t]) for c, t in cols.items()]) for name, cols in RAW_SCHEMAS.items()}
