@@ -246,7 +246,17 @@ def test_a_persistent_500_fails_and_blocks_and_heals_once_cleared(runtime, fault
     assert healed.gaps(runtime.catalog.names(), DATES) == []
 
 
-def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtime):
+@pytest.fixture(params=["here", "in worker processes"])
+def parsed(request, monkeypatch):
+    """Bodies parsed in this process, or every batch sent to worker processes."""
+    from fullcourt.engine import ingest
+
+    if request.param != "here":
+        monkeypatch.setattr(ingest, "PARALLEL_BODIES", 1)
+    return request.param
+
+
+def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtime, parsed):
     day = DATES[3]
     _run(runtime, tables=("scrape.nbac_schedule", "nbac_schedule", "scrape.nbac_team_boxscore"))
     store = runtime.executor.store
@@ -266,6 +276,24 @@ def test_a_bad_payload_is_quarantined_and_its_fetch_fails_with_the_reason(runtim
     assert len(quarantined) == 1 and "MATCHUP" in quarantined[0].read_text()
     healed = _run(runtime, tables=("scrape.nbac_team_boxscore", "nbac_team_boxscore"))
     assert healed.statuses[("nbac_team_boxscore", day)].status == "complete"
+
+
+def test_worker_processes_parse_exactly_what_this_process_parses(built, tmp_path, monkeypatch):
+    from fullcourt.engine import ingest
+
+    rt, _ = built
+    raw = tuple(m.SPEC.name for m in RAW_MODULES)
+    here = {t: rt.warehouse.facts(t) for t in raw}
+    assert all(here.values())
+    monkeypatch.setattr(ingest, "PARALLEL_BODIES", 1)
+    pools = []
+    pool = ingest.Ingest._pool
+    monkeypatch.setattr(ingest.Ingest, "_pool", lambda self, job: pools.append(pool(self, job)) or pools[-1])
+    result = _run(rt, tables=raw, force=True)
+    assert len(pools) == len(raw) and all(pools)  # every table went to the workers
+    assert rt.executor.ingest._workers is None  # and they stopped with the run
+    assert result.failed == 0 and result.written == len(raw) * len(DATES)
+    assert {t: rt.warehouse.facts(t) for t in raw} == here
 
 
 def test_a_stat_correction_reaches_the_raw_tables_on_refetch(runtime, faults):

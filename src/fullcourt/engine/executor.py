@@ -11,6 +11,7 @@ one bad date does not fail a month. Transient errors are retried with backoff fi
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -97,6 +98,7 @@ class Executor:
         lease_ttl: float = 900.0,
         schemas: Mapping[str, Mapping[str, str]] | None = None,
         on_written: Callable[[str, Sequence[date], Sequence[str | None], str], None] | None = None,
+        parse_workers: int | None = None,
     ):
         self.home = home
         self.catalog = catalog
@@ -122,7 +124,8 @@ class Executor:
         self._calendar: Calendar | None = None
         self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
         self.ingest = Ingest(catalog, warehouse, ledger, holder, fetcher=fetcher, store=store,
-                             schemas=self.schemas)
+                             schemas=self.schemas,
+                             parse_workers=os.cpu_count() or 1 if parse_workers is None else parse_workers)
 
     # -- observing -----------------------------------------------------------------------
 
@@ -252,6 +255,7 @@ class Executor:
             result.statuses = self.statuses(seasons, statuses, written)
         finally:
             restore()
+            self.ingest.close()
             for key in started:
                 self.progress.finish(key)
             self.ledger.release(self.holder)

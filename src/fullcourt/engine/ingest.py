@@ -10,7 +10,12 @@ its reason, and its fetch is failed too, so the planner fetches it again.
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,7 +26,7 @@ from fullcourt import errors
 from fullcourt.catalog import steps
 from fullcourt.catalog.graph import Catalog
 from fullcourt.catalog.schemas import arrow_schema
-from fullcourt.catalog.spec import TableSpec
+from fullcourt.catalog.spec import Step, TableSpec
 from fullcourt.engine.ledger import Ledger
 from fullcourt.engine.status import AttemptStatus, Outcome, Status
 from fullcourt.warehouse.base import Warehouse
@@ -43,6 +48,7 @@ class Ingest:
         fetcher: Callable[..., Iterable[Any]] | None,
         store: Any,
         schemas: Mapping[str, Mapping[str, str]],
+        parse_workers: int = 1,
     ):
         self.catalog = catalog
         self.wh = warehouse
@@ -51,6 +57,9 @@ class Ingest:
         self.fetcher = fetcher
         self.store = store
         self.schemas = schemas
+        self.parse_workers = parse_workers
+        self._workers: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # -- fetch -----------------------------------------------------------------------------
 
@@ -119,39 +128,25 @@ class Ingest:
             d: a.error for d in dates
             if (a := provided.get((feed, d))) is not None and a.status == AttemptStatus.UNAVAILABLE
         }
-        shared: dict[str, bytes] = {}  # a body many dates share (a season's schedule), read once
-        quarantined: dict[date, str] = {}
+        wanted: list[tuple[date, list[Any]]] = []
         for d in dates:
             if d in unavailable:
                 continue
             entries = self.store.manifest(source, d)
             if entries is None:
                 failed[d] = f"no payload for {source} {d}"
-                continue
-            parts: list[pa.Table] = []
-            for e in sorted(entries, key=lambda e: e.key.rsplit("/", 1)[-1], reverse=True):
-                try:
-                    body = shared[e.key] if e.key in shared else self.store.get(e.key)
-                except FileNotFoundError:
-                    continue  # quarantined since: its fetch is owed again
-                if "/_shared/" in e.key:
-                    shared[e.key] = body
-                try:
-                    parts.append(steps.check_result(spec.name, spec.step, spec.build, spec.build(body, d)))
-                except errors.PayloadInvalid as exc:
-                    self.store.quarantine(e.key, str(exc))
-                    failed[d] = quarantined[d] = f"payload quarantined: {exc}"
-                    break
-            if d in failed or not parts:
-                continue
-            # bodies of distinct games cannot share a key; others (snapshots, a game log
-            # beside box scores) may: the newest body's row wins
-            per_game = all(e.item.isdigit() for e in entries)
-            try:
-                merged = pa.concat_tables(parts, promote_options="default") if per_game else _distinct(parts, spec.keys)
-                tables.append(_conform(merged, schema, spec.name, d) if schema else merged)
-            except errors.PayloadInvalid as exc:
-                failed[d] = str(exc)
+            else:
+                wanted.append((d, entries))
+        quarantined: dict[date, str] = {}
+        for d, day in zip((d for d, _ in wanted), self._parse_days(spec, schema, wanted), strict=True):
+            if day.quarantine is not None:
+                key, reason = day.quarantine
+                self.store.quarantine(key, reason)
+                failed[d] = quarantined[d] = f"payload quarantined: {reason}"
+            elif day.failed is not None:
+                failed[d] = day.failed
+            elif day.table is not None:
+                tables.append(day.table)
         self._refetch(feed, quarantined, run_id)
         empty = _empty(schema) if schema else pa.table({"game_date": pa.array([], pa.date32())})
         if unavailable:  # a raw table holds nothing its source does not provide
@@ -161,6 +156,44 @@ class Ingest:
         outcomes.update({d: Outcome(AttemptStatus.UNAVAILABLE, 0, 0, error=why) for d, why in unavailable.items()})
         return outcomes
 
+    def _parse_days(
+        self, spec: TableSpec, schema: Mapping[str, str] | None, wanted: list[tuple[date, list[Any]]]
+    ) -> list[_Day]:
+        """Each date's bodies parsed: in worker processes for a backfill's many bodies
+        (parsing is Python — JSON, validation, rows — and one process has one core's
+        worth of it), in this process for a few, or where the parser cannot be sent."""
+        job = _Job(spec.name, spec.step, spec.build, tuple(spec.keys), dict(schema) if schema else None, self.store)
+        bodies = sum(len(entries) for _, entries in wanted)
+        pool = self._pool(job) if bodies >= PARALLEL_BODIES else None
+        if pool is None:
+            shared: dict[str, bytes] = {}
+            return [_parse_day(job, d, entries, shared) for d, entries in wanted]
+        chunks = [wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
+        return [day for days in pool.map(_parse_chunk, [job] * len(chunks), chunks) for day in days]
+
+    def _pool(self, job: _Job) -> ProcessPoolExecutor | None:
+        """The worker processes (started on first use, kept for the run), or None when
+        one is not worth it (one core) or the job cannot cross to another process."""
+        if self.parse_workers <= 1:
+            return None
+        try:
+            pickle.dumps(job)
+        except Exception:  # noqa: BLE001 - a lambda or local parser: parse here instead
+            return None
+        with self._pool_lock:
+            if self._workers is None:
+                # forkserver, not fork: this process runs threads and holds DuckDB open
+                ctx = multiprocessing.get_context("forkserver")
+                self._workers = ProcessPoolExecutor(self.parse_workers, mp_context=ctx)
+            return self._workers
+
+    def close(self) -> None:
+        """Stop the parse workers, if any were started."""
+        with self._pool_lock:
+            if self._workers is not None:
+                self._workers.shutdown(cancel_futures=True)
+                self._workers = None
+
     def _refetch(self, feed: str, reasons: Mapping[date, str], run_id: str) -> None:
         """A quarantined payload fails its fetch too, so the planner fetches it again."""
         if not reasons:
@@ -168,6 +201,69 @@ class Ingest:
         ds = sorted(reasons)
         batch = self.ledger.begin(run_id, feed, ds, self.holder, {}, self.catalog.code_versions[feed])
         self.ledger.finish(batch, feed, {d: Outcome.failed(reasons[d]) for d in ds})
+
+
+# A batch with at least this many bodies is parsed by worker processes; fewer (a day of the
+# runner's, a test's handful) costs less to parse here than to start them.
+PARALLEL_BODIES = 256
+_CHUNK = 8  # dates per task sent to a worker
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What parsing a table's bodies needs, sent once per task to a worker process."""
+
+    table: str
+    step: Step
+    build: Callable[..., Any]
+    keys: tuple[str, ...]
+    schema: dict[str, str] | None
+    store: Any
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One date's bodies parsed: its table, or why it failed, or the body to quarantine."""
+
+    table: pa.Table | None = None
+    failed: str | None = None
+    quarantine: tuple[str, str] | None = None  # (key, reason): done by the parent
+
+
+def _parse_day(job: _Job, d: date, entries: Sequence[Any], shared: dict[str, bytes]) -> _Day:
+    """Every body of one date's partition through the parser, newest first, put together;
+    the first body that fails validation stops the date, to be quarantined."""
+    parts: list[pa.Table] = []
+    for e in sorted(entries, key=lambda e: e.key.rsplit("/", 1)[-1], reverse=True):
+        try:
+            body = shared[e.key] if e.key in shared else job.store.get(e.key)
+        except FileNotFoundError:
+            continue  # quarantined since: its fetch is owed again
+        if "/_shared/" in e.key:  # a body many dates share (a season's schedule): read once
+            shared[e.key] = body
+        try:
+            parts.append(steps.check_result(job.table, job.step, job.build, job.build(body, d)))
+        except errors.PayloadInvalid as exc:
+            return _Day(quarantine=(e.key, str(exc)))
+    if not parts:
+        return _Day()
+    # bodies of distinct games cannot share a key; others (snapshots, a game log beside
+    # box scores) may: the newest body's row wins
+    per_game = all(e.item.isdigit() for e in entries)
+    try:
+        merged = pa.concat_tables(parts, promote_options="default") if per_game else _distinct(parts, job.keys)
+        return _Day(table=_conform(merged, job.schema, job.table, d) if job.schema else merged)
+    except errors.PayloadInvalid as exc:
+        return _Day(failed=str(exc))
+
+
+_WORKER_SHARED: dict[str, bytes] = {}  # a worker's shared bodies, kept across its tasks
+
+
+def _parse_chunk(job: _Job, days: Sequence[tuple[date, Sequence[Any]]]) -> list[_Day]:
+    if len(_WORKER_SHARED) > 16:
+        _WORKER_SHARED.clear()
+    return [_parse_day(job, d, entries, _WORKER_SHARED) for d, entries in days]
 
 
 def _distinct(parts: list[pa.Table], keys: Sequence[str]) -> pa.Table:
