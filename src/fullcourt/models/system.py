@@ -8,16 +8,19 @@ whose feature list differs from the one it was trained on.
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import threadpoolctl
 
 from fullcourt.errors import ModelError
 from fullcourt.models.examples import Examples
 
-__all__ = ["System", "dump_json", "form", "nz"]
+__all__ = ["System", "dump_json", "form", "nz", "one_blas_thread"]
 
 # Weights of the scoring-form blend; renormalised over the averages a player has.
 FORM_WEIGHTS: dict[str, float] = {
@@ -26,6 +29,31 @@ FORM_WEIGHTS: dict[str, float] = {
     "pts_avg_last20": 0.2,
     "pts_avg_season": 0.2,
 }
+
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit: threadpoolctl.threadpool_limits | None = None
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS held to one thread while any caller is inside, whatever the threads: the
+    first to enter sets the limit, the last to leave lifts it (BLAS's thread count is
+    the process's, so nested or side-by-side callers must not restore it early)."""
+    global _blas_users, _blas_limit
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limit = threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limit is not None:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 def nz(values: np.ndarray, default: float) -> np.ndarray:
