@@ -357,6 +357,19 @@ def test_a_blend_weighs_the_line_at_half_until_lined_games_say_otherwise():
     assert np.allclose(many.predict(base, np.full(3000, np.nan)), plain.predict(base, sharp))
 
 
+def test_blend_weights_minimise_absolute_error_on_skewed_points():
+    from fullcourt.models.ensemble import lad, nnls
+
+    rng = np.random.default_rng(5)
+    forecast = rng.uniform(5, 25, 4000)
+    y = forecast + rng.exponential(4.0, 4000) - 4.0 * np.log(2)  # median on the forecast, mean above
+    A = np.column_stack([forecast, np.ones(4000)])
+    mae = lambda c: np.mean(np.abs(y - A @ c))  # noqa: E731
+    ls, l1 = nnls(A, y, free=(1,)), lad(A, y, free=(1,))
+    assert l1[0] >= 0 and mae(l1) < mae(ls) - 0.05
+    assert l1 == pytest.approx([1.0, 0.0], abs=0.15)
+
+
 def test_the_line_weight_minimises_absolute_error_not_squared():
     from fullcourt.models.ensemble import PRIOR_LINED, line_weight
 

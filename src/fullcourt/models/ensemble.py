@@ -1,6 +1,6 @@
 """Blends of the other systems, weighted on games they did not train on.
 
-Weights are fitted by non-negative least squares (plus a free intercept) on the
+Weights are fitted by non-negative least absolute error (plus a free intercept) on the
 holdout: the last game dates of the training window, predicted by base models trained
 only on the dates before them. In-sample predictions would hand the trees all the
 weight just because they memorise their own training rows.
@@ -25,7 +25,7 @@ import numpy as np
 
 from fullcourt.models.system import dump_json
 
-__all__ = ["Ensemble", "nnls"]
+__all__ = ["Ensemble", "lad", "line_weight", "nnls"]
 
 
 def nnls(A: np.ndarray, y: np.ndarray, free: Sequence[int] = ()) -> np.ndarray:
@@ -44,6 +44,23 @@ def nnls(A: np.ndarray, y: np.ndarray, free: Sequence[int] = ()) -> np.ndarray:
             coef[active] = sol
             return coef
         active.remove(min(negative)[1])
+    return coef
+
+
+def lad(A: np.ndarray, y: np.ndarray, free: Sequence[int] = (), rounds: int = 30) -> np.ndarray:
+    """`nnls` minimising absolute rather than squared error: iteratively reweighted least
+    squares, each round weighing a row by the inverse of its last absolute residual.
+
+    Points are skewed (a few big nights above a typical one), so the least-squares blend
+    leans towards the mean and pays for it in absolute error, which is what is graded.
+    """
+    coef = nnls(A, y, free)
+    for _ in range(rounds):
+        scale = 1.0 / np.sqrt(np.maximum(np.abs(y - A @ coef), 0.1))  # sqrt of the weight
+        new = nnls(A * scale[:, None], y * scale, free)
+        if np.allclose(new, coef, atol=1e-7):
+            return new
+        coef = new
     return coef
 
 
@@ -110,14 +127,14 @@ class Ensemble:
     def fit(self, base: np.ndarray, line: np.ndarray, y: np.ndarray) -> None:
         """`base` holds one column per member, holdout predictions in member order.
 
-        The systems are blended by non-negative least squares; a line-aware blend then
+        The systems are blended by non-negative least absolute error (`lad`); a line-aware blend then
         weighs that blend against the closing line (`line_weight`), so the line's share
         comes from how the two fared on the same lined games, never from a guess about
         how far to trust a line the holdout had too few of.
         """
         ok = ~np.isnan(base).any(axis=1) & ~np.isnan(y)
         A = np.column_stack([base[ok], np.ones(int(ok.sum()))])
-        coef = nnls(A, y[ok], free=(A.shape[1] - 1,))
+        coef = lad(A, y[ok], free=(A.shape[1] - 1,))
         self.weights = {m: round(float(c), 8) for m, c in zip(self.members, coef, strict=False)}
         self.weights["intercept"] = round(float(coef[-1]), 8)
         if self.with_line:
