@@ -420,3 +420,25 @@ def test_a_frozen_model_predicts_a_whole_later_season_from_what_it_knew_then(tmp
     assert later["train_rows"] > f["train_rows"]
     assert later["systems"] != f["systems"]
     assert not any(tmp_path.iterdir())  # nothing is left behind
+
+
+def test_a_feature_the_source_never_provides_trains_similarity_without_a_warning():
+    import warnings
+
+    from fullcourt.catalog.features import FEATURES
+    from fullcourt.models.examples import Examples
+    from fullcourt.models.similarity import Similarity
+
+    rng = np.random.default_rng(2)
+    n = 400
+    X = rng.normal(10, 3, size=(n, len(FEATURES)))
+    X[:, FEATURES.index("opp_zone_matchup_factor")] = np.nan  # no play-by-play: zones unknown
+    nan = np.full(n, np.nan)
+    days = np.datetime64("2024-01-01") + np.arange(n).astype("timedelta64[D]")
+    ex = Examples(FEATURES, X, nan, nan, nan, days, y=rng.normal(12, 5, n))
+    s = Similarity(FEATURES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.fit(ex)
+        pred = s.predict(ex)
+    assert np.isfinite(pred).all()

@@ -18,7 +18,6 @@ overall), while one-thread BLAS is 1.7 times as fast as `einsum` here.
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
 from collections.abc import Sequence
 
@@ -80,11 +79,12 @@ class Similarity(System):
         assert ex.y is not None
         self.check(ex)
         M = np.column_stack([ex.col(f) for f in self.space])
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            # a feature the source never provides (zones without play-by-play) is all NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(M, axis=0)
-            scale = np.nanstd(M, axis=0)
+        # a feature the source never provides (zones without play-by-play) is all NaN: it
+        # is left out of the statistics rather than warned about (`warnings` filters are
+        # process-wide, so silencing them from one of several training threads is a race)
+        seen = ~np.isnan(M).all(axis=0)
+        mean, scale = np.full(M.shape[1], np.nan), np.full(M.shape[1], np.nan)
+        mean[seen], scale[seen] = np.nanmean(M[:, seen], axis=0), np.nanstd(M[:, seen], axis=0)
         self.mean = nz(mean, 0.0)
         self.scale = np.where(nz(scale, 0.0) > 1e-9, nz(scale, 1.0), 1.0)
         f = form(ex)
