@@ -442,3 +442,15 @@ def test_a_feature_the_source_never_provides_trains_similarity_without_a_warning
         s.fit(ex)
         pred = s.predict(ex)
     assert np.isfinite(pred).all()
+
+
+def test_bundles_made_by_other_training_code_are_not_loaded(league, tmp_path, monkeypatch):
+    ex = from_arrow(labelled(league, CUTOFF), label="points")
+    first = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    again = registry.obtain(tmp_path, ex, CUTOFF, "v1")
+    assert again.versions == first.versions and len(list(tmp_path.iterdir())) == 1
+    registry.training_code.cache_clear()
+    monkeypatch.setattr(registry.codehash, "modules_of", lambda name: {"fullcourt.models.ensemble": "edited"})
+    registry.obtain(tmp_path, ex, CUTOFF, "v1")  # the blend's code changed: trained anew
+    assert len(list(tmp_path.iterdir())) == 2
+    registry.training_code.cache_clear()

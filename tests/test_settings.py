@@ -79,7 +79,7 @@ def test_the_warehouse_holds_duckdb_to_the_memory_the_settings_give(home):
         finally:
             wh.close()
 
-    assert limit({}) == "488.2 MiB"  # 512MB, not DuckDB's 80% of the machine
+    assert limit({}) == "953.6 MiB"  # 1GB, not DuckDB's 80% of the machine
     write(home, '[warehouse]\nmemory = "2GB"\n')
     assert limit({}) == "1.8 GiB"
     assert limit({"FULLCOURT_WAREHOUSE_MEMORY": "256MB"}) == "244.1 MiB"

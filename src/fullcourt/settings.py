@@ -18,7 +18,7 @@ expects — never a traceback, never a value silently truncated or ignored:
     engine = "spark"                   # FULLCOURT_WAREHOUSE_ENGINE: duckdb (default) or spark
     master = "local[2]"                # FULLCOURT_SPARK_MASTER: any Spark master URL
     location = "/data/spark-warehouse" # FULLCOURT_WAREHOUSE_LOCATION; default <home>/spark-warehouse
-    memory = "2GB"                     # FULLCOURT_WAREHOUSE_MEMORY: DuckDB's memory (default 512MB)
+    memory = "2GB"                     # FULLCOURT_WAREHOUSE_MEMORY: DuckDB's memory (default 1GB)
 
 The environment wins over the file; a variable set to the empty string puts its key
 back to the default whatever the file says (that is how `fullcourt --source sim`
@@ -174,9 +174,11 @@ class WarehouseSettings(BaseModel):
     location: Path | None = Field(None, description="a folder path string (Spark's tables)")
     # DuckDB keeps pages it has read in memory up to its limit (by default 80% of the
     # machine's): a rebuild then holds gigabytes it does not need. Past this limit DuckDB
-    # evicts pages and spills what a query holds to `warehouse.duckdb.tmp/`.
+    # evicts pages and spills what a query holds to `warehouse.duckdb.tmp/`. It must still
+    # hold a vector of the widest column: 2,048 of the largest export documents (a real
+    # four-season home's date documents reach 1 MB, and 512MB is then too little).
     memory: StrictStr = Field(
-        "512MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        "1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description='a size such as "512MB" or "4GB"',
     )
 

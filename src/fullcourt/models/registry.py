@@ -18,6 +18,7 @@ files written are the same whatever the thread count or the order things finish 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from fullcourt.catalog import codehash
 from fullcourt.errors import ModelError
 from fullcourt.models import bundle as bundle_mod
 from fullcourt.models import ensemble as ensemble_mod
@@ -49,11 +51,21 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+@functools.cache
+def training_code() -> str:
+    """A hash of the code that trains, blends and calibrates a bundle (this module and
+    every first-party module it reaches, docstrings aside): a change to how models are
+    made must not load bundles made the old way."""
+    modules = codehash.modules_of(__name__)
+    return hashlib.blake2b(json.dumps(modules, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
 def recipe(features: Sequence[str]) -> str:
-    """The settings that decide what training produces, as canonical JSON."""
+    """The settings and code that decide what training produces, as canonical JSON."""
     systems = {name: cls(features).params() for name, cls in BASE_SYSTEMS.items()}
     return json.dumps(
         {
+            "code": training_code(),
             "systems": systems,
             "holdout_months": bundle_mod.HOLDOUT_MONTHS,
             "holdout_stride": bundle_mod.HOLDOUT_STRIDE,

@@ -135,7 +135,18 @@ class Warehouse:
         return self.execute(expr).to_pylist()
 
     def sql(self, query: str, params: Sequence | None = None) -> list[tuple]:
-        return self._cursor().execute(query, params or []).fetchall()
+        try:
+            return self._cursor().execute(query, params or []).fetchall()
+        except duckdb.OutOfMemoryException as exc:
+            raise self._out_of_memory() from exc
+
+    def _out_of_memory(self) -> errors.EnvironmentFault:
+        """One line for a query that needs more memory than DuckDB may use here."""
+        return errors.EnvironmentFault(
+            f"warehouse {self.path} needs more memory than its limit of {self.memory or 'DuckDB default'}:"
+            ' raise it ([warehouse] memory = "4GB" in settings.toml, or FULLCOURT_WAREHOUSE_MEMORY)'
+            " and run the same command again"
+        )
 
     def partition_rows(
         self, table: str, dates: Sequence[date], columns: Sequence[str]
