@@ -6,6 +6,11 @@ outcome. Parsing reads every stored body of a date's partition through the table
 `build(body, game_date)`, puts the bodies together, and hands one Arrow table for the
 whole batch to the executor's store. A body that fails validation is quarantined with
 its reason, and its fetch is failed too, so the planner fetches it again.
+
+Parsing is Python (JSON, validation, rows), so a backfill's thousands of bodies go to
+worker processes, a few dates a task; a day's handful is parsed here. Either way a
+date's result is the same `_Day`, and only this process quarantines, refetches and
+writes.
 """
 
 from __future__ import annotations
@@ -183,7 +188,8 @@ class Ingest:
         with self._pool_lock:
             if self._workers is None:
                 # forkserver, not fork: this process runs threads and holds DuckDB open
-                ctx = multiprocessing.get_context("forkserver")
+                method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+                ctx = multiprocessing.get_context(method)
                 self._workers = ProcessPoolExecutor(self.parse_workers, mp_context=ctx)
             return self._workers
 
