@@ -158,11 +158,9 @@ def peak_mb() -> tuple[float, str]:
     Linux's VmHWM belongs to the process image, so it starts afresh at exec; ru_maxrss
     survives exec and would report the parent's size at fork if that was larger.
     """
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024, "VmHWM of /proc/self/status"
+    hwm = _status_mb("self", "VmHWM")
+    if hwm is not None:
+        return hwm, "VmHWM of /proc/self/status"
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # KiB on Linux, bytes on macOS
     return maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024), "ru_maxrss (RUSAGE_SELF)"
@@ -190,7 +188,7 @@ class TreePeak:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
-            self.peak_mb = max(self.peak_mb, sum(_rss_mb(p) for p in _tree(os.getpid())))
+            self.peak_mb = max(self.peak_mb, sum(_status_mb(p, "VmRSS") or 0.0 for p in _tree(os.getpid())))
 
 
 def _tree(pid: int) -> list[int]:
@@ -204,14 +202,16 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_mb(pid: int) -> float:
+def _status_mb(pid: int | str, field: str) -> float | None:
+    """A memory field of /proc/<pid>/status in MB; None where there is none (not Linux,
+    or the process just ended)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
 
 
 def best_of(n: int, fn: Callable[[], Any]) -> tuple[float, Any]:

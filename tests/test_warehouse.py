@@ -86,3 +86,17 @@ def test_a_query_compiled_once_serves_every_batch_with_its_own_dates(tmp_path):
     # one template for the two-set shape, one where both sets are the same set
     assert len(wh._compiled) == 2
     wh.close()
+
+
+def test_a_query_over_the_memory_limit_is_one_line_naming_the_setting(tmp_path):
+    from fullcourt import errors
+
+    wide = Warehouse(tmp_path / "w.duckdb")
+    wide.sql("CREATE TABLE t AS SELECT i, repeat('x', 50000) AS doc FROM range(2048) r(i)")
+    wide.close()
+    tight = Warehouse(tmp_path / "w.duckdb", memory="16MB")  # a vector of docs is 100 MB
+    with pytest.raises(errors.EnvironmentFault) as caught:
+        tight.sql("SELECT max(strlen(doc)) FROM t")
+    message = str(caught.value)
+    assert "\n" not in message and "16MB" in message and "FULLCOURT_WAREHOUSE_MEMORY" in message
+    tight.close()

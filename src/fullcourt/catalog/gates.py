@@ -32,18 +32,16 @@ class Gate:
 
     name: str = "gate"
 
-    def measure(self, t: ir.Table, keys: Sequence[str], ctx: Mapping[str, ir.Table]) -> ir.Table:
-        """Grouped expression with columns `game_date` and `value`, one row per date."""
-        value = self.per_date(t)
-        if value is None:
-            raise NotImplementedError
-        return t.group_by("game_date").aggregate(value=value)
-
     def per_date(self, t: ir.Table) -> ir.FloatingScalar | None:
         """The measure as one aggregate over a date's rows of `t`, for a gate that reads
-        each row on its own (None for one that groups or joins otherwise): the gates of a
-        table that do are measured together, in one grouped query."""
+        each row on its own: the gates of a table that do are measured together, in one
+        grouped query. None for a gate that groups or joins otherwise (`measure`)."""
         return None
+
+    def measure(self, t: ir.Table, keys: Sequence[str], ctx: Mapping[str, ir.Table]) -> ir.Table:
+        """Grouped expression with columns `game_date` and `value`, one row per date, for
+        a gate whose `per_date` is None."""
+        raise NotImplementedError
 
     def failed(self, value: float) -> bool:
         raise NotImplementedError

@@ -118,14 +118,11 @@ class Executor:
         self._run_id = "adhoc"
         self._planned_at = 0.0
         self._facts: dict[str, dict[date, Facts]] | None = None
-        # (export table, date) -> fingerprint of the partition whose files are on disk;
-        # batches running side by side hold distinct partitions
-        self._on_disk: dict[tuple[str, date], str] = {}
         self._calendar: Calendar | None = None
         self.ctx = BuildContext(home=home.root, execute=self.wh.execute)
         self.ingest = Ingest(catalog, warehouse, ledger, holder, fetcher=fetcher, store=store,
                              schemas=self.schemas,
-                             parse_workers=os.cpu_count() or 1 if parse_workers is None else parse_workers)
+                             parse_workers=(os.cpu_count() or 1) if parse_workers is None else parse_workers)
 
     # -- observing -----------------------------------------------------------------------
 
@@ -345,14 +342,15 @@ class Executor:
     def _attempt(self, spec: TableSpec, dates: list[date], statuses, run_id, result) -> None:
         input_fps = {d: statuses[(spec.name, d)].input_fp for d in dates}
         version = self.catalog.code_versions[spec.name]
-        if spec.phase is Phase.EXPORT:  # read before `begin` records this attempt as the latest
-            self._on_disk.update(_on_disk(self.ledger.latest([spec.name]), dates))
+        # an export's files on disk, by the fingerprint of the attempt that wrote them: read
+        # before `begin` records this attempt as the latest
+        on_disk = _on_disk(self.ledger.latest([spec.name]), dates) if spec.phase is Phase.EXPORT else {}
         batch_id = self.ledger.begin(
             run_id, spec.name, dates, self.holder, input_fps, version,
             code_modules=self.catalog.code_modules[spec.name],
         )
         try:
-            outcomes = self._retrying(lambda: self._build(spec, dates, statuses))
+            outcomes = self._retrying(lambda: self._build(spec, dates, statuses, on_disk))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then narrowed
             if errors.is_disk_full(exc):
                 raise errors.disk_full(self.home.root) from exc
@@ -396,15 +394,15 @@ class Executor:
 
     # -- building one batch --------------------------------------------------------------
 
-    def _build(self, spec: TableSpec, dates: list[date], statuses=None) -> dict[date, Outcome]:
+    def _build(self, spec: TableSpec, dates: list[date], statuses, on_disk: Mapping[date, str]) -> dict[date, Outcome]:
         """One batch of one table, called as its step kind says (`catalog.steps`)."""
         if spec.step is Step.FETCH:
-            return self.ingest.fetch(spec, dates, statuses or {}, self._run_id)
+            return self.ingest.fetch(spec, dates, statuses, self._run_id)
         if spec.step is Step.PARSE:
             return self.ingest.parse(spec, dates, self._run_id, self._store)
-        return self._transform(spec, dates)
+        return self._transform(spec, dates, on_disk)
 
-    def _transform(self, spec: TableSpec, dates: list[date]) -> dict[date, Outcome]:
+    def _transform(self, spec: TableSpec, dates: list[date], on_disk: Mapping[date, str]) -> dict[date, Outcome]:
         """A transform or model step: one expression over the batch, stored at once."""
         inputs = {}
         for i in spec.inputs:
@@ -418,10 +416,11 @@ class Executor:
         build = spec.build
         assert build is not None
         expr = build(inputs, dates, ctx=self.ctx) if spec.step is Step.MODEL else build(inputs, dates)
-        return self._store(spec, dates, steps.check_result(spec.name, spec.step, build, expr), {})
+        return self._store(spec, dates, steps.check_result(spec.name, spec.step, build, expr), {}, on_disk)
 
     def _store(
-        self, spec: TableSpec, dates: list[date], expr: Any, failed: Mapping[date, str]
+        self, spec: TableSpec, dates: list[date], expr: Any, failed: Mapping[date, str],
+        on_disk: Mapping[date, str] | None = None,
     ) -> dict[date, Outcome]:
         good = [d for d in dates if d not in failed]
         outcomes: dict[date, Outcome] = {d: Outcome.failed(msg) for d, msg in failed.items()}
@@ -451,7 +450,7 @@ class Executor:
             ):
                 failures.setdefault(f.game_date, []).append(f.message)
         if spec.phase is Phase.EXPORT:
-            self._write_exports(spec, good, facts)
+            self._write_exports(spec, good, facts, on_disk or {})
         for d in good:
             f = facts.get(d)
             rows, games, fp = (f.rows, f.games, f.fingerprint) if f else (0, 0, None)
@@ -461,7 +460,9 @@ class Executor:
                 outcomes[d] = Outcome(AttemptStatus.SUCCESS, rows, games, fp)
         return outcomes
 
-    def _write_exports(self, spec: TableSpec, dates: list[date], facts: Mapping[date, Facts]) -> None:
+    def _write_exports(
+        self, spec: TableSpec, dates: list[date], facts: Mapping[date, Facts], on_disk: Mapping[date, str]
+    ) -> None:
         """Each document of the partitions as a file, rewritten only when its content
         changed: a rebuild that changes nothing leaves the files (and whatever syncs them
         to a website) alone. Not fsynced: the warehouse can always write them again.
@@ -470,8 +471,7 @@ class Executor:
         very documents that attempt wrote (an attempt finishes only after its files are
         written), so its files are only checked to have the size written, not read back
         and compared: a rebuild that changed nothing costs a `stat` per document."""
-        written = {d: self._on_disk.pop((spec.name, d), None) for d in dates}
-        same = {d for d in dates if (f := facts.get(d)) is not None and written[d] == f.fingerprint}
+        same = {d for d in dates if (f := facts.get(d)) is not None and on_disk.get(d) == f.fingerprint}
         root = self.home.exports
         for d, path, payload in self.wh.partition_rows(spec.name, dates, ("game_date", "path", "payload")):
             target = root / path
@@ -504,12 +504,12 @@ class _Tables(dict):
         return isinstance(name, str) and self._wh.has_table(name)
 
 
-def _on_disk(latest: Mapping[tuple[str, date], Any], dates: Sequence[date]) -> dict[tuple[str, date], str]:
+def _on_disk(latest: Mapping[tuple[str, date], Any], dates: Sequence[date]) -> dict[date, str]:
     """The fingerprint of each date's last finished attempt that wrote files."""
     wanted = set(dates)
     return {
-        key: a.fingerprint for key, a in latest.items()
-        if key[1] in wanted and a.fingerprint and a.status in _WROTE_FILES
+        d: a.fingerprint for (_, d), a in latest.items()
+        if d in wanted and a.fingerprint and a.status in _WROTE_FILES
     }
 
 

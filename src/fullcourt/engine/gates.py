@@ -39,17 +39,22 @@ def evaluate(
     """Measure every gate on `dates` of `t`, whatever the number of dates: the gates that
     read rows one by one in one grouped query together, each other gate in its own."""
     t = t.filter(t.game_date.isin(list(dates)))
-    rowwise = {f"g{i}": (g, v) for i, g in enumerate(gates) if (v := g.per_date(t)) is not None}
+    rowwise: dict[str, tuple[Gate, ir.FloatingScalar]] = {}
+    grouped: list[Gate] = []
+    for i, gate in enumerate(gates):
+        value = gate.per_date(t)
+        if value is None:
+            grouped.append(gate)
+        else:
+            rowwise[f"g{i}"] = (gate, value)
     measured: list[tuple[Gate, date, object]] = []
     if rowwise:
         rows = execute(t.group_by("game_date").aggregate(**{k: v for k, (_, v) in rowwise.items()}))
         measured += [(g, row["game_date"], row[k]) for row in rows for k, (g, _) in rowwise.items()]
-    folded = {id(g) for g, _ in rowwise.values()}
-    for gate in gates:
-        if id(gate) not in folded:
-            measured += [(gate, row["game_date"], row["value"]) for row in execute(gate.measure(t, keys, ctx))]
-    failures: list[GateFailure] = []
-    for gate, day, value in measured:
-        if value is not None and gate.failed(float(value)):
-            failures.append(GateFailure(gate.name, day, gate.describe(table, float(value))))
-    return failures
+    for gate in grouped:
+        measured += [(gate, row["game_date"], row["value"]) for row in execute(gate.measure(t, keys, ctx))]
+    return [
+        GateFailure(gate.name, day, gate.describe(table, float(value)))
+        for gate, day, value in measured
+        if value is not None and gate.failed(float(value))
+    ]

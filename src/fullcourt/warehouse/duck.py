@@ -10,7 +10,6 @@ query per table, whatever the number of dates.
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -83,8 +82,8 @@ class Warehouse:
                 time.sleep(0.2)
         if self.threads:
             self._raw.execute(f"SET threads = {int(self.threads)}")
-        if self.memory:
-            self._raw.execute(f"SET memory_limit = '{_size(self.memory)}'")
+        if self.memory:  # bound, not spliced: DuckDB itself rejects what is not a size
+            self._raw.execute("SET memory_limit = ?", [self.memory])
         self._generation += 1
         self._tables = {}
         self.suspended = False
@@ -359,13 +358,6 @@ def _unusable(path: Path, exc: Exception) -> errors.FullcourtError:
         f"warehouse {path} cannot be opened ({first}): move it aside and run `fullcourt heal`,"
         " which rebuilds it from the object store"
     )
-
-
-def _size(text: str) -> str:
-    """A memory size as DuckDB reads it, or ValueError: it is spliced into a SET."""
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
-        raise ValueError(f"not a memory size: {text!r}")
-    return text.strip()
 
 
 def _duck_type(t: str) -> str:

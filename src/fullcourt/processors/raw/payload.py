@@ -21,7 +21,7 @@ import pydantic
 
 from fullcourt import errors
 from fullcourt.catalog.calendar import EASTERN, eastern_date
-from fullcourt.catalog.schemas import ARROW_TYPES, RAW_SCHEMAS
+from fullcourt.catalog.schemas import RAW_SCHEMAS, arrow_schema
 
 __all__ = [
     "EASTERN",
@@ -158,4 +158,4 @@ def to_table(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=_ARROW[table])
 
 
-_ARROW = {name: pa.schema([(c, ARROW_TYPES[t]) for c, t in cols.items()]) for name, cols in RAW_SCHEMAS.items()}
+_ARROW = {name: arrow_schema(columns) for name, columns in RAW_SCHEMAS.items()}
