@@ -63,6 +63,7 @@ class RunResult:
     failed: int = 0
     gate_failed: int = 0
     interrupted: bool = False
+    # every partition of the run's seasons up to its last date
     statuses: dict[tuple[str, date], PartitionStatus] = field(default_factory=dict)
     seconds_by_phase: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -156,9 +157,12 @@ class Executor:
         seasons: Iterable[str] = (),
         previous: Mapping[tuple[str, date], PartitionStatus] | None = None,
         changed: Iterable[str] | None = None,
+        through: date | None = None,
     ) -> dict[tuple[str, date], PartitionStatus]:
         """Every partition's status; with `previous` and `changed`, an update of `previous`
-        after only the `changed` tables were written (see `planner.derive`)."""
+        after only the `changed` tables were written (see `planner.derive`). `through`
+        leaves out later dates: windows only look back, so they cannot change the status
+        of a date up to it, and a run for tonight need not re-derive the season ahead."""
         if self._facts is None:
             self.refresh()
         with self._lock:
@@ -167,7 +171,7 @@ class Executor:
         return derive(
             self.catalog,
             self.calendar,
-            self.universe(seasons),
+            [d for d in self.universe(seasons) if through is None or d <= through],
             facts,
             self.ledger.latest(),
             self.ledger.leases(),
@@ -204,6 +208,7 @@ class Executor:
         result = RunResult(run_id)
         self._run_id = run_id
         seasons = {self.calendar.season_of(d) for d in request.dates}
+        through = max(request.dates, default=None)
         self.ledger.remember_request(run_id, request.dates, self.calendar.season_of)
         tried: set[tuple[str, date]] = set()  # each partition runs at most once per run
         restore = self._install_sigint()
@@ -218,7 +223,7 @@ class Executor:
                     self.refresh()  # other runners write the same warehouse meanwhile
                 rounds += 1
                 self._planned_at = time.time()
-                statuses = self.statuses(seasons, statuses, written)
+                statuses = self.statuses(seasons, statuses, written, through)
                 plan = make_plan(self.catalog, statuses, request.tables, request.dates, request.force)
                 self._progress_plan(plan, statuses, started)
                 ready: dict[str, list[date]] = {}
@@ -249,7 +254,7 @@ class Executor:
                     spent = (time.perf_counter() - t0) / len(phases)
                     result.seconds_by_phase[key] = result.seconds_by_phase.get(key, 0.0) + spent
             result.interrupted = self._stop.is_set()
-            result.statuses = self.statuses(seasons, statuses, written)
+            result.statuses = self.statuses(seasons, statuses, written, through)
         finally:
             restore()
             self.ingest.close()
